@@ -1,0 +1,169 @@
+"""The `portfolio` command: results on stdout, messages on stderr, exit 1 on failure."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from portfolio.db import db
+from portfolio.models import ROLES, User
+from portfolio.services import ServiceError, accounts, directory
+
+
+def _create_app():
+    from portfolio import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             load_dotenv=False)
+def main() -> None:
+    """Portfolio: e-portfolio and competency self-assessment for apprentices."""
+
+
+def info(message: str) -> None:
+    """A message for the person at the terminal (stderr, so stdout stays data)."""
+    click.echo(message, err=True)
+
+
+def _fail(error: ServiceError) -> None:
+    db.session.rollback()
+    raise click.ClickException(error.message)
+
+
+def _user(email: str, what: str) -> User:
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the address {email!r} ({what}).")
+    return user
+
+
+users = AppGroup("users", help="Create, assign and import accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Login address (unique, any case).")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--locale", type=click.Choice(["fr", "en"]), default=None)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of generating one.")
+def create_user(email, name, role, locale, password_stdin):
+    """Create an account; without --password-stdin print a generated password once."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        generated = False
+    else:
+        password = secrets.token_urlsafe(15)
+        generated = True
+    try:
+        user = accounts.create_user(email=email, name=name, role=role, password=password,
+                                    locale=locale)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    info(f"Created {user.role} account {user.email} (id {user.id}).")
+    if generated:
+        info("Its password, shown only this once:")
+        click.echo(password)
+
+
+@users.command("assign")
+@click.option("--learner", required=True, help="The learner's email.")
+@click.option("--referent", required=True, help="The referent's email.")
+@click.option("--kind", type=click.Choice(["academique", "entreprise"]), default="academique",
+              show_default=True)
+def assign(learner, referent, kind):
+    """Assign a referent to a learner."""
+    try:
+        assignment = directory.assign_referent(_user(learner, "learner"),
+                                               _user(referent, "referent"), kind)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    info(f"{assignment.referent.email} is now {kind} referent of {assignment.learner.email}.")
+
+
+@users.command("import")
+@click.argument("file", type=click.File("rb"))
+def import_users(file):
+    """Create accounts from a CSV file (email, name, role, cohort) and report each line.
+
+    Exit status: 0 when every line was imported, 2 when some lines were refused, 1 when the
+    file is malformed (then nothing is imported).
+    """
+    from portfolio.services.user_import import import_users_csv
+
+    try:
+        report = import_users_csv(file.read())
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    for user in report.users:
+        accounts.send_invitation(user)
+    for line in report.lines:
+        status = "created" if line.created else "refused"
+        click.echo(f"{line.line}\t{line.email}\t{status}\t{line.reason}")
+    info(f"{report.created} created, {report.refused} refused.")
+    if report.refused:
+        sys.exit(2)
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def deactivate(email):
+    """Stop an account from logging in and end its sessions."""
+    accounts.deactivate_user(_user(email, "account"))
+    db.session.commit()
+    info(f"{email} deactivated.")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+def list_users(as_json):
+    """List the accounts."""
+    rows = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    data = [{"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active}
+            for u in rows]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        for row in data:
+            click.echo(f"{row['id']}\t{row['email']}\t{row['role']}\t{row['name']}"
+                       f"{'' if row['active'] else chr(9) + 'inactive'}")
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Only when the database has no account yet.")
+def demo(if_empty):
+    """Load the demonstration data set (idempotent) and print the demo accounts."""
+    from portfolio.services.demo import DEMO_PASSWORD, load_demo
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("The demo data set is not for production databases.")
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        info("The database already has accounts: demo data not loaded.")
+        return
+    people = load_demo()
+    db.session.commit()
+    info("DEMO DATA: fictitious people for trying Portfolio, not for real use.")
+    info(f"Every demo account has the password: {DEMO_PASSWORD}")
+    for user in people:
+        click.echo(f"{user.role:9} {user.email:34} {user.name}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo)
+
+
+if __name__ == "__main__":
+    main()

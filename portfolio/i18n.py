@@ -1,0 +1,47 @@
+"""French first, English second: the locale of each request, and formatting helpers."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from portfolio.extensions import babel
+
+LANGUAGE_COOKIE = "portfolio_lang"
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's setting, then the language cookie, then the browser, then French."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return command_line_locale()
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+    except Exception:  # no database: still answer in a language
+        pass
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"]
+
+
+def command_line_locale() -> str:
+    """The `portfolio` command speaks French when the terminal does, English otherwise."""
+    value = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    return "fr" if (value or "").lower().startswith("fr") else "en"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else "")
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else "")
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "fr")

@@ -1,0 +1,29 @@
+"""The business rules. Services validate, mutate and flush; the caller commits."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A rule refused the operation; `message` is for the person, `field` for the form."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class NotFound(ServiceError):
+    status = 404
+
+    def __init__(self, message: str = "not found"):
+        super().__init__(message, code="not_found")
+
+
+class Conflict(ServiceError):
+    status = 409
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, field=field, code="conflict")

@@ -1,0 +1,108 @@
+"""One's own account: name, language, password, devices."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, fresh_login_required, login_required, login_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from portfolio.db import db
+from portfolio.forms import ONE_LINE, apply_service_error
+from portfolio.i18n import LANGUAGE_NAMES
+from portfolio.models import LoginSession
+from portfolio.services import ServiceError, accounts
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def language_choices():
+    return [("", _l("Celle du navigateur"))] + list(LANGUAGE_NAMES.items())
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Nom affiché"), filters=ONE_LINE,
+                       validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Langue de l'interface"), choices=language_choices)
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Mot de passe actuel"),
+                            validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(_l("Nouveau mot de passe (12 caractères au moins)"),
+                        validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("Confirmez le nouveau mot de passe"), validators=[
+        DataRequired(), EqualTo("new", message=_l("Les deux mots de passe diffèrent."))])
+
+
+def _render(profile_form=None, password_form=None, status=200):
+    logins = db.session.scalars(select(LoginSession).where(
+        LoginSession.user_id == current_user.id).order_by(LoginSession.created_at.desc())).all()
+    return render_template(
+        "account/settings.html",
+        profile_form=profile_form or ProfileForm(obj=current_user, locale=current_user.locale or ""),
+        password_form=password_form or PasswordForm(),
+        logins=logins,
+    ), status
+
+
+@bp.get("/")
+@login_required
+def settings():
+    """Show the account settings."""
+    return _render()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    """Save name and language."""
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Vos préférences sont enregistrées."), "success")
+            return redirect(url_for("account.settings"))
+    return _render(profile_form=form, status=422)
+
+
+@bp.post("/password")
+@fresh_login_required
+def change_password():
+    """Change one's password; every other device is logged out."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current.data, form.new.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            # Every login ended with the change; this device gets a new one, so a copy of
+            # the old cookie opens nothing.
+            session.clear()
+            accounts.open_login_session(user, request.user_agent.string)
+            db.session.commit()
+            login_user(user)
+            flash(_("Mot de passe changé. Vos autres appareils ont été déconnectés."), "success")
+            return redirect(url_for("account.settings"))
+    return _render(password_form=form, status=422)
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every login of this account, this one included."""
+    accounts.close_all_login_sessions(current_user)
+    db.session.commit()
+    session.clear()
+    flash(_("Vous êtes déconnecté·e de tous vos appareils."), "info")
+    return redirect(url_for("auth.login"))

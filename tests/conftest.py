@@ -1,0 +1,135 @@
+"""Fixtures: an app per test on a clean database, factories, and a logged-in client."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestConfig
+from portfolio import create_app
+from portfolio.db import db
+from portfolio.extensions import limiter
+from tests.helpers import PASSWORD, login
+
+PG_URL = os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return f"database: PostgreSQL ({make_url(PG_URL).render_as_string(hide_password=True)})"
+    return "database: SQLite (set PORTFOLIO_TEST_DATABASE_URL to run on PostgreSQL too)"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="PostgreSQL test: PORTFOLIO_TEST_DATABASE_URL is not set")
+    for item in items:
+        if "postgres" in item.keywords and not PG_URL:
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture(scope="session")
+def pg_database(worker_id):
+    """A PostgreSQL database of this test worker's own, dropped at the end."""
+    if not PG_URL:
+        yield None
+        return
+    base = make_url(PG_URL)
+    name = f"portfolio_test_{worker_id}_{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_pg_schema_ready = set()
+
+
+@pytest.fixture
+def database_url(pg_database, tmp_path):
+    """The URL of an empty database for one test."""
+    if pg_database:
+        return pg_database
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def app(database_url):
+    """An app on an empty database, with every table created."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        if database_url.startswith("sqlite") or database_url not in _pg_schema_ready:
+            db.create_all()
+            _pg_schema_ready.add(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database_url.startswith("postgresql"):
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account and return a plain record of it (id, email, password...)."""
+    from portfolio.services import accounts
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "learner", email: str | None = None, name: str | None = None,
+             password: str | None = PASSWORD, active: bool = True, locale: str | None = None):
+        n = next(counter)
+        email = email or f"{role}{n}@ecole.test"
+        name = name or f"{role.title()} {n}"
+        with app.app_context():
+            user = accounts.create_user(email=email, name=name, role=role, password=password,
+                                        locale=locale)
+            if not active:
+                user.active = False
+            db.session.commit()
+            return SimpleNamespace(id=user.id, email=user.email, name=user.name, role=role,
+                                   password=password)
+
+    return make
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Create a user of the role, log the client in as them, and return the user."""
+
+    def do(role: str = "learner", **kwargs):
+        user = make_user(role, **kwargs)
+        response = login(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
+
+
+@pytest.fixture
+def outbox(app):
+    from portfolio.mail import outbox as get_outbox
+
+    with app.app_context():
+        return get_outbox()

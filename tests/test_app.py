@@ -1,0 +1,73 @@
+"""The factory, its configurations and the health probes."""
+
+import pytest
+
+from config import Config, ProductionConfig, TestConfig
+from portfolio import create_app
+
+
+def test_factory_uses_test_config(app):
+    assert app.config["TESTING"] is True
+    assert app.config["PASSWORD_HASH_PROFILE"] == "cheapest"
+    assert "csrf" in app.extensions
+
+
+def test_default_config_is_development_on_sqlite(monkeypatch, tmp_path):
+    monkeypatch.delenv("PORTFOLIO_CONFIG", raising=False)
+    app = create_app(overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"})
+    assert app.config["ENV_NAME"] == "development"
+    assert Config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+@pytest.mark.parametrize("secret", ["", "short", Config.SECRET_KEY])
+def test_production_refuses_to_start_without_a_real_secret(secret):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig, {"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_cookies_are_secure_httponly_samesite():
+    app = create_app(ProductionConfig, {"SECRET_KEY": "x" * 48,
+                                        "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["MAIL_BACKEND"] == "smtp"
+
+
+def test_unknown_config_name_is_refused():
+    with pytest.raises(RuntimeError, match="PORTFOLIO_CONFIG"):
+        create_app("staging")
+
+
+def test_config_by_name(monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_CONFIG", "testing")
+    app = create_app()
+    assert app.config["ENV_NAME"] == TestConfig.ENV_NAME
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_with_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+
+
+def test_login_page_in_french_by_default(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="fr">' in page
+    assert "Connexion" in page
+    assert "Mot de passe oublié" in page
+
+
+def test_anonymous_home_goes_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login")

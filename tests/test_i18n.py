@@ -1,0 +1,48 @@
+"""French first, English second: browser, cookie, then the user's own setting."""
+
+from tests.helpers import csrf_token, post_form
+
+
+def test_french_by_default(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="fr">' in page and "Se connecter" in page
+
+
+def test_english_from_the_browser(client):
+    page = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(
+        as_text=True)
+    assert '<html lang="en">' in page
+    assert "Log in" in page and "Forgot your password?" in page
+
+
+def test_language_switch_sets_a_cookie(client):
+    response = client.post("/language", data={"language": "en", "next": "/login",
+                                               "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+
+
+def test_language_switch_refuses_foreign_next(client):
+    response = client.post("/language", data={"language": "en", "next": "https://evil.example",
+                                               "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/"
+
+
+def test_user_setting_wins_over_the_browser(client, login_as):
+    login_as("learner", locale="en")
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Dashboard" in page
+
+
+def test_user_changes_their_language(client, login_as):
+    login_as("learner")
+    response = post_form(client, "/account/profile", {"name": "Camille", "locale": "en"})
+    assert response.status_code == 302
+    assert "Your preferences are saved." in client.get("/account/").get_data(as_text=True)
+
+
+def test_mail_in_the_recipients_language(client, make_user, outbox):
+    user = make_user("learner", locale="en")
+    client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client)})
+    assert outbox[0].subject == "Reset your Portfolio password"
+    assert outbox[0].body.startswith("Hello")
