@@ -146,6 +146,7 @@ def list_users(as_json):
 def demo(if_empty):
     """Load the demonstration data set (idempotent) and print the demo accounts."""
     from portfolio.services.demo import DEMO_PASSWORD, load_demo
+    from portfolio.services.frameworks import list_frameworks as all_frameworks
 
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("The demo data set is not for production databases.")
@@ -154,15 +155,108 @@ def demo(if_empty):
         return
     people = load_demo()
     db.session.commit()
+    info("Référentiels loaded: " + ", ".join(f.code for f in all_frameworks()))
     info("DEMO DATA: fictitious people for trying Portfolio, not for real use.")
     info(f"Every demo account has the password: {DEMO_PASSWORD}")
     for user in people:
         click.echo(f"{user.role:9} {user.email:34} {user.name}")
 
 
+frameworks = AppGroup("frameworks", help="List, import and export référentiels.")
+
+
+@frameworks.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+def list_frameworks(as_json):
+    """List the référentiels."""
+    from portfolio.services.frameworks import list_frameworks as all_frameworks
+
+    rows = [{"code": f.code, "title": f.title, "version": f.version, "language": f.language}
+            for f in all_frameworks()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+    else:
+        for row in rows:
+            click.echo(f"{row['code']}\t{row['version']}\t{row['title']}")
+
+
+@frameworks.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--force", is_flag=True,
+              help="Archive vanished compétences that evidence points to, instead of refusing.")
+def import_framework(file, force):
+    """Import a référentiel file (JSON or YAML); all or nothing, every problem reported."""
+    from portfolio.services.framework_format import FrameworkInvalid
+    from portfolio.services.frameworks import import_file
+
+    try:
+        report = import_file(file.read(), file.name or "", force=force)
+    except FrameworkInvalid as error:
+        db.session.rollback()
+        for line in error.errors:
+            info(line)
+        raise click.ClickException(
+            f"{len(error.errors)} problem(s) in {file.name}: nothing was imported.")
+    db.session.commit()
+    info(f"{report.code} version {report.version}: {report.status}.")
+    for label, codes in (("added", report.added), ("removed", report.removed),
+                         ("archived (evidence points to them)", report.archived)):
+        if codes:
+            info(f"Compétences {label}: {', '.join(codes)}")
+
+
+@frameworks.command("export")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
+              show_default=True)
+def export_framework(code, fmt):
+    """Print a référentiel in the framework file format."""
+    from portfolio.services import framework_format
+    from portfolio.services.frameworks import get_framework
+
+    framework = get_framework(code)
+    if framework is None:
+        raise click.ClickException(f"No référentiel with the code {code!r}.")
+    click.echo(framework_format.dump(framework_format.export(framework), fmt), nl=False)
+
+
+@click.command("enrol")
+@with_appcontext
+@click.option("--learner", help="The learner's email.")
+@click.option("--cohort", help="A cohort name: enrol each of its learners.")
+@click.option("--framework", "framework_code", required=True, help="The référentiel's code.")
+@click.option("--blocks", default="", help="Comma-separated block codes (default: all); "
+              "the transversal sub-blocks are always included.")
+def enrol(learner, cohort, framework_code, blocks):
+    """Enrol a learner (or a whole cohort) in a référentiel."""
+    from portfolio.services import enrolments
+    from portfolio.services.frameworks import check_exists
+
+    if bool(learner) == bool(cohort):
+        raise click.UsageError("Give either --learner or --cohort.")
+    codes = [c.strip() for c in blocks.split(",") if c.strip()]
+    try:
+        framework = check_exists(framework_code)
+        if learner:
+            done = [enrolments.enrol(_user(learner, "learner"), framework, codes)]
+        else:
+            found = directory.find_cohort(cohort)
+            if found is None:
+                raise click.ClickException(f"No cohort named {cohort!r}.")
+            done = enrolments.enrol_cohort(found, framework, codes)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    for enrolment in done:
+        chosen = ",".join(b.code for b in enrolment.block_list())
+        info(f"Enrolled learner {enrolment.learner_id} in {framework.code} ({chosen}).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(frameworks)
+    app.cli.add_command(enrol)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from tests.helpers import csrf_token, login, post_form
 def targets(app, make_user):
     """A learner, a referent, a cohort and an assignment for the admin routes to act on."""
     from portfolio.services import directory
+    from portfolio.services import frameworks as service
+    from portfolio.services.enrolments import enrol
 
     learner = make_user("learner")
     referent = make_user("referent")
@@ -22,9 +24,11 @@ def targets(app, make_user):
         directory.add_to_cohort(cohort, db.session.get(User, learner.id))
         assignment = directory.assign_referent(db.session.get(User, learner.id),
                                                db.session.get(User, referent.id), "academique")
+        service.load_shipped_frameworks()
+        enrolment = enrol(db.session.get(User, learner.id), service.get_framework("ing-num"))
         db.session.commit()
         return {"user": learner.id, "referent": referent.id, "cohort": cohort.id,
-                "assignment": assignment.id}
+                "assignment": assignment.id, "enrolment": enrolment.id}
 
 
 ADMIN_ROUTES = [
@@ -45,13 +49,19 @@ ADMIN_ROUTES = [
     ("GET", "/admin/cohorts/{cohort}"),
     ("POST", "/admin/cohorts/{cohort}/members"),
     ("POST", "/admin/cohorts/{cohort}/members/{user}/remove"),
+    ("GET", "/admin/frameworks"),
+    ("POST", "/admin/frameworks"),
+    ("GET", "/admin/frameworks/ing-num/export"),
+    ("POST", "/admin/users/{user}/enrolments"),
+    ("POST", "/admin/enrolments/{enrolment}/delete"),
+    ("POST", "/admin/cohorts/{cohort}/enrolments"),
 ]
 
 
 def test_every_admin_route_is_in_the_table(app):
     listed = {(m, p.split("{")[0].rstrip("/")) for m, p in ADMIN_ROUTES}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("admin."):
+        if rule.endpoint.startswith(("admin.", "admin_frameworks.")):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 prefix = rule.rule.split("<")[0].rstrip("/")
                 assert (method, prefix) in listed, f"{method} {rule.rule} has no permission test"

@@ -1,5 +1,14 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from portfolio.models.framework import (
+    DEFAULT_SCALE,
+    Block,
+    Competency,
+    Criterion,
+    Enrolment,
+    Framework,
+    enrolment_blocks,
+)
 from portfolio.models.user import (
     ROLES,
     Assignment,
@@ -12,6 +21,13 @@ from portfolio.models.user import (
 )
 
 __all__ = [
+    "DEFAULT_SCALE",
+    "Block",
+    "Competency",
+    "Criterion",
+    "Enrolment",
+    "Framework",
+    "enrolment_blocks",
     "ROLES",
     "Assignment",
     "AssignmentKind",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portfolio.models import Role, User
-from portfolio.services import accounts, directory
+from portfolio.services import accounts, directory, enrolments, frameworks
 
 DEMO_PASSWORD = "demo-portfolio-2026"
 DEMO_COHORT = "Apprentis 2027 (démo)"
@@ -23,8 +23,16 @@ ASSIGNMENTS = [
 ]
 
 
+# (learner, framework, blocks): Yanis follows IT Blocs 1 to 3 and the security option bloc.
+ENROLMENTS = [
+    ("camille.martin@demo.portfolio.test", "ing-num", None),
+    ("yanis.benali@demo.portfolio.test", "ing-info", ["BLOC1", "BLOC2", "BLOC3", "BLOC7"]),
+]
+
+
 def load_demo() -> list[User]:
-    """Create the demo accounts, cohort and assignments that do not exist yet."""
+    """Load the shipped référentiels, then the demo accounts, cohort, assignments, enrolments."""
+    frameworks.load_shipped_frameworks()
     people = []
     for email, name, role in PEOPLE:
         user = accounts.find_user_by_email(email) or accounts.create_user(
@@ -37,4 +45,7 @@ def load_demo() -> list[User]:
     for learner, referent, kind in ASSIGNMENTS:
         directory.assign_referent(accounts.find_user_by_email(learner),
                                   accounts.find_user_by_email(referent), kind)
+    for learner, code, blocks in ENROLMENTS:
+        enrolments.enrol(accounts.find_user_by_email(learner), frameworks.get_framework(code),
+                         blocks)
     return people

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portfolio.views import account, admin, auth, home
+    from portfolio.views import account, admin, admin_frameworks, auth, frameworks, home
 
-    for module in (auth, home, account, admin):
+    for module in (auth, home, account, admin, admin_frameworks, frameworks):
         app.register_blueprint(module.bp)

@@ -19,7 +19,9 @@ from portfolio.forms import ONE_LINE, STRIP, apply_service_error
 from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import Assignment, AssignmentKind, Cohort, Role, User
 from portfolio.services import ServiceError, accounts, directory
+from portfolio.services.enrolments import enrolments_of
 from portfolio.services.user_import import import_users_csv
+from portfolio.views.admin_frameworks import enrol_form_context
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
@@ -135,6 +137,8 @@ def _render_user(user: User, form=None, assign_form=None, status=200):
     context = dict(user=user, form=form, assign_form=assign_form)
     if user.role == Role.LEARNER:
         context["assignments"] = directory.assignments_of_learner(user)
+        context["enrolments"] = enrolments_of(user.id)
+        context.update(enrol_form_context())
     elif user.role == Role.REFERENT:
         context["assignments"] = directory.assignments_of_referent(user)
     return render_template("admin/user.html", **context), status
@@ -272,7 +276,8 @@ def cohorts():
 
 
 def _render_cohort(cohort: Cohort, form=None, status=200):
-    return render_template("admin/cohort.html", cohort=cohort, form=form or MemberForm()), status
+    return render_template("admin/cohort.html", cohort=cohort, form=form or MemberForm(),
+                           **enrol_form_context()), status
 
 
 @bp.get("/cohorts/<id:cohort_id>")

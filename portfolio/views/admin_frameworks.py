@@ -1,0 +1,126 @@
+"""The école's référentiels and enrolments: import, export, enrol learners and cohorts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField
+
+from portfolio.auth import require_role
+from portfolio.db import db
+from portfolio.models import Cohort, Enrolment, Role, User
+from portfolio.services import ServiceError
+from portfolio.services import enrolments as enrolment_service
+from portfolio.services import framework_format as fmt
+from portfolio.services import frameworks as service
+from portfolio.services.framework_format import FrameworkInvalid
+
+bp = Blueprint("admin_frameworks", __name__, url_prefix="/admin")
+bp.before_request(require_role(Role.ADMIN))
+
+
+class FrameworkImportForm(FlaskForm):
+    file = FileField(_l("Fichier du référentiel (JSON ou YAML)"), validators=[FileRequired()])
+    force = BooleanField(_l("Archiver les compétences disparues auxquelles des preuves se "
+                            "rapportent (au lieu de refuser l'import)"))
+
+
+def _render(form=None, report=None, errors=None, status=200):
+    return render_template("admin/frameworks.html", form=form or FrameworkImportForm(),
+                           frameworks=service.list_frameworks(), report=report,
+                           errors=errors or []), status
+
+
+@bp.get("/frameworks")
+def frameworks():
+    """List the référentiels, with an import form."""
+    return _render()
+
+
+@bp.post("/frameworks")
+def import_framework():
+    """Import a référentiel file; report every problem, import nothing when any."""
+    form = FrameworkImportForm()
+    if not form.validate_on_submit():
+        return _render(form=form, status=422)
+    upload = form.file.data
+    try:
+        report = service.import_file(upload.read(), upload.filename or "", force=form.force.data)
+    except FrameworkInvalid as error:
+        db.session.rollback()
+        return _render(form=form, errors=error.errors, status=422)
+    db.session.commit()
+    return _render(report=report)
+
+
+@bp.get("/frameworks/<code>/export")
+def export_framework(code: str):
+    """Download a référentiel in the file format."""
+    framework = service.get_framework(code)
+    if framework is None:
+        abort(404)
+    kind = "yaml" if request.args.get("format") == "yaml" else "json"
+    body = fmt.dump(fmt.export(framework), kind)
+    mimetype = "application/yaml" if kind == "yaml" else "application/json"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{framework.code}.{kind}"'})
+
+
+def _enrol_from_form():
+    framework = service.check_exists(request.form.get("framework", ""))
+    prefix = f"{framework.code}:"
+    codes = [v[len(prefix):] for v in request.form.getlist("blocks") if v.startswith(prefix)]
+    return framework, codes
+
+
+@bp.post("/users/<id:user_id>/enrolments")
+def enrol_user(user_id: int):
+    """Enrol a learner in a référentiel (all blocks or some)."""
+    learner = db.get_or_404(User, user_id)
+    try:
+        framework, codes = _enrol_from_form()
+        enrolment_service.enrol(learner, framework, codes)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s suit désormais « %(fw)s ».", name=learner.name, fw=framework.code),
+              "success")
+    return redirect(url_for("admin.user", user_id=learner.id) + "#enrolments")
+
+
+@bp.post("/enrolments/<id:enrolment_id>/delete")
+def unenrol(enrolment_id: int):
+    """End an enrolment (entries and assessments stay)."""
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    learner_id = enrolment.learner_id
+    enrolment_service.unenrol(enrolment)
+    db.session.commit()
+    flash(_("Inscription retirée."), "success")
+    return redirect(url_for("admin.user", user_id=learner_id) + "#enrolments")
+
+
+@bp.post("/cohorts/<id:cohort_id>/enrolments")
+def enrol_cohort(cohort_id: int):
+    """Enrol every learner of a cohort in a référentiel."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    try:
+        framework, codes = _enrol_from_form()
+        done = enrolment_service.enrol_cohort(cohort, framework, codes)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)d apprenti·e(s) inscrit·e(s) à « %(fw)s ».", count=len(done),
+                fw=framework.code), "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+def enrol_form_context() -> dict:
+    """What the enrolment form needs: the référentiels and their blocks."""
+    return {"enrol_frameworks": service.list_frameworks(with_blocks=True)}

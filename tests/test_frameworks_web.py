@@ -1,0 +1,220 @@
+"""Browsing référentiels, the admin import page, and enrolments (web and CLI)."""
+
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from portfolio.db import db
+from portfolio.models import Enrolment, User
+from portfolio.services import frameworks as service
+from tests.helpers import csrf_token, post_form
+
+
+@pytest.fixture
+def shipped(app):
+    with app.app_context():
+        service.load_shipped_frameworks()
+        db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["learner", "referent", "jury", "admin"])
+def test_everyone_logged_in_reads_a_référentiel(client, login_as, shipped, role):
+    login_as(role)
+    page = client.get("/frameworks/ing-num").get_data(as_text=True)
+    assert "Se connaître et s&#39;évaluer" in page
+    assert "Contribue aux blocs C1 à C3" in page
+    assert "Mobilise les sous-blocs transversaux" in page
+    assert client.get("/frameworks/").status_code == 200
+    assert client.get("/frameworks/ing-info/competencies/BLOC7.1").status_code == 200
+
+
+def test_anonymous_visitors_go_to_login(client, shipped):
+    response = client.get("/frameworks/ing-num")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unknown_framework_and_competency_are_404(client, login_as, shipped):
+    login_as("learner")
+    assert client.get("/frameworks/nope").status_code == 404
+    assert client.get("/frameworks/ing-num/competencies/C9.9").status_code == 404
+
+
+def test_filter_folds_accents_and_works_without_javascript(client, login_as, shipped):
+    login_as("referent")
+    page = client.get("/frameworks/ing-num?q=evaluer").get_data(as_text=True)
+    assert "Se connaître et s&#39;évaluer" in page          # "s'évaluer"
+    assert "Evaluer et mesurer la performance" in page      # "Evaluer" without accent
+    assert "Planifier le projet" not in page
+    assert "<html" in page
+
+
+def test_filter_with_htmx_returns_the_blocks_only(client, login_as, shipped):
+    login_as("learner")
+    response = client.get("/frameworks/ing-num?q=C4.3",
+                          headers={"HX-Request": "true", "HX-Target": "framework-blocks"})
+    text = response.get_data(as_text=True)
+    assert "<html" not in text and "Planifier le projet" in text
+    assert "Conduire le projet" not in text
+    assert "1 compétence correspond" in text
+
+
+def test_competency_page_shows_its_criteria(client, login_as, shipped):
+    login_as("learner")
+    page = client.get("/frameworks/ing-num/competencies/S1.1").get_data(as_text=True)
+    assert "Connaissance et mobilisation de ses forces, et ses points de progrès" in page
+    assert "Sous-bloc" not in page or "S1" in page
+
+
+def test_framework_pages_make_a_bounded_number_of_queries(client, login_as, shipped, app):
+    from sqlalchemy import event
+
+    login_as("learner")
+    counts = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        counts.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get("/frameworks/ing-info")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(counts) <= 8  # login session, framework, blocks, compétences, criteria
+
+
+# Admin: import, export ------------------------------------------------------------------------
+
+def _upload(client, content: bytes, name: str, force=False):
+    data = {"file": (io.BytesIO(content), name),
+            "csrf_token": csrf_token(client, "/admin/frameworks")}
+    if force:
+        data["force"] = "y"
+    return client.post("/admin/frameworks", data=data, content_type="multipart/form-data")
+
+
+def test_admin_imports_and_exports_a_framework(client, login_as):
+    login_as("admin")
+    content = (service.SHIPPED / "ing-num.json").read_bytes()
+    response = _upload(client, content, "ing-num.json")
+    assert response.status_code == 200
+    assert "importé" in response.get_data(as_text=True)
+    response = _upload(client, content, "ing-num.json")
+    assert "déjà à jour" in response.get_data(as_text=True)
+    download = client.get("/admin/frameworks/ing-num/export?format=json")
+    assert download.headers["Content-Disposition"] == 'attachment; filename="ing-num.json"'
+    assert json.loads(download.data) == json.loads(content)
+    yaml_download = client.get("/admin/frameworks/ing-num/export?format=yaml")
+    assert yaml_download.mimetype == "application/yaml"
+    assert client.get("/admin/frameworks/nope/export").status_code == 404
+
+
+def test_admin_import_lists_every_problem(client, login_as, app):
+    login_as("admin")
+    bad = json.dumps({"code": "x", "title": "X", "version": "1", "blocks": [
+        {"code": "C1", "title": "B", "mobilises": ["S9"], "competencies": [
+            {"code": "C1.1", "title": "A"}, {"code": "C1.1", "title": "B"}]}]})
+    response = _upload(client, bad.encode(), "x.json")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "2 problèmes, rien n'a été importé" in page
+    assert "blocks[0].competencies[1].code: code en double « C1.1 »" in page
+    assert "blocks[0].mobilises[0]: bloc mobilisé inconnu « S9 »" in page
+    with app.app_context():
+        assert service.list_frameworks() == []
+
+
+# Enrolment ----------------------------------------------------------------------------------
+
+def test_admin_enrols_a_learner_in_some_blocks(client, login_as, make_user, shipped, app):
+    login_as("admin")
+    learner = make_user("learner")
+    page = f"/admin/users/{learner.id}"
+    response = post_form(client, f"/admin/users/{learner.id}/enrolments", {
+        "framework": "ing-info", "blocks": ["ing-info:BLOC1", "ing-info:BLOC7", "ing-num:C1"]},
+        page=page)
+    assert response.status_code == 302
+    with app.app_context():
+        enrolment = db.session.scalar(select(Enrolment))
+        assert [b.code for b in enrolment.block_list()] == ["BLOC1", "BLOC7"]
+    assert "BLOC1, BLOC7" in client.get(page).get_data(as_text=True)
+
+
+def test_enrolment_always_includes_the_transversal_blocks(app, make_user, shipped, runner):
+    learner = make_user("learner")
+    result = runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "ing-num",
+                                 "--blocks", "C2"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        enrolment = db.session.scalar(select(Enrolment))
+        assert [b.code for b in enrolment.block_list()] == ["C2", "S1", "S2", "S3"]
+
+
+def test_enrol_refuses_unknown_blocks_and_non_learners(runner, make_user, shipped):
+    learner = make_user("learner")
+    referent = make_user("referent")
+    result = runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "ing-num",
+                                 "--blocks", "C9"])
+    assert result.exit_code == 1 and "C9" in result.stderr
+    result = runner.invoke(args=["enrol", "--learner", referent.email, "--framework", "ing-num"])
+    assert result.exit_code == 1
+    result = runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "nope"])
+    assert result.exit_code == 1
+
+
+def test_enrol_a_whole_cohort(client, login_as, make_user, shipped, app, runner):
+    from portfolio.services import directory
+
+    login_as("admin")
+    a, b = make_user("learner"), make_user("learner")
+    with app.app_context():
+        cohort = directory.create_cohort("Apprentis 2027")
+        for learner in (a, b):
+            directory.add_to_cohort(cohort, db.session.get(User, learner.id))
+        db.session.commit()
+        cohort_id = cohort.id
+    post_form(client, f"/admin/cohorts/{cohort_id}/enrolments", {"framework": "ing-num"},
+              page=f"/admin/cohorts/{cohort_id}")
+    with app.app_context():
+        assert sorted(e.learner_id for e in db.session.scalars(select(Enrolment))) == [a.id, b.id]
+    result = runner.invoke(args=["enrol", "--cohort", "Apprentis 2027", "--framework",
+                                 "ing-info", "--blocks", "BLOC1,BLOC2,BLOC3,BLOC5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.query(Enrolment).count() == 4
+
+
+def test_learner_sees_only_their_blocks(client, make_user, shipped, runner, login_as):
+    learner = login_as("learner")
+    runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "ing-info",
+                        "--blocks", "BLOC1,BLOC2,BLOC3,BLOC7"])
+    page = client.get("/frameworks/mine").get_data(as_text=True)
+    assert "BLOC7.1" in page and "BLOC1.1" in page
+    assert "BLOC4" not in page and "BLOC8" not in page
+
+
+def test_my_frameworks_is_for_learners_only(client, login_as):
+    login_as("referent")
+    assert client.get("/frameworks/mine").status_code == 404
+
+
+def test_unenrol(client, login_as, make_user, shipped, app, runner):
+    login_as("admin")
+    learner = make_user("learner")
+    runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "ing-num"])
+    with app.app_context():
+        enrolment_id = db.session.scalar(select(Enrolment.id))
+    post_form(client, f"/admin/enrolments/{enrolment_id}/delete",
+              page=f"/admin/users/{learner.id}")
+    with app.app_context():
+        assert db.session.scalar(select(Enrolment)) is None
+
+
+def test_demo_loads_the_référentiels_and_enrolments(runner, app):
+    result = runner.invoke(args=["demo"])
+    assert "ing-info, ing-num" in result.stderr
+    with app.app_context():
+        assert db.session.query(Enrolment).count() == 2
