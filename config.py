@@ -93,7 +93,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "portfolio" / "translations")
 
-    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    # One evidence file at most this big (a clear message past it); a request a little more.
+    ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", ATTACHMENT_MAX_BYTES + 5 * 1024 * 1024)
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 5_000
 

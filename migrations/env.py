@@ -85,6 +85,14 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The full-text tables live beside the models (portfolio/search.py), not in their metadata.
+    from portfolio.search import is_search_table
+
+    def include_name(name, type_, parent_names):
+        return not (type_ == "table" and name and is_search_table(name))
+
+    conf_args.setdefault("include_name", include_name)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

@@ -30,8 +30,10 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         health,
         i18n,
         mail,
+        markdown,
         passwords,
         security,
+        storage,
         views,
     )
 
@@ -39,6 +41,8 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     security.init_app(app)
     passwords.init_app(app)
     mail.init_app(app)
+    storage.init_app(app)
+    markdown.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     views.init_app(app)

@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
         connect_args.setdefault("connect_timeout", 5)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     import portfolio.models  # noqa: F401  (registers every table on the metadata)
+    import portfolio.search  # noqa: F401  (and the full-text tables next to them)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,

@@ -89,8 +89,12 @@ def _retry_after() -> int:
 
 
 def handle_csrf(error: CSRFError):
-    return render_error(400, _("Le formulaire a expiré ou n'a pas été envoyé depuis Portfolio. "
-                               "Rechargez la page et recommencez."))
+    body, status, headers = render_error(400, _(
+        "Le formulaire a expiré ou n'a pas été envoyé depuis Portfolio. Rechargez la page et "
+        "recommencez."))
+    # Our script then fetches a fresh token, so a long-open editor keeps its text.
+    headers["X-CSRF-Expired"] = "1"
+    return body, status, headers
 
 
 def handle_database_down(error: DBAPIError):

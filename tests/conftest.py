@@ -62,9 +62,10 @@ def database_url(pg_database, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
-    """An app on an empty database, with every table created."""
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, tmp_path):
+    """An app on an empty database, with every table created, uploads in a temporary folder."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url,
+                                  "UPLOAD_FOLDER": str(tmp_path / "uploads")})
     with app.app_context():
         if database_url.startswith("sqlite") or database_url not in _pg_schema_ready:
             db.create_all()
@@ -133,3 +134,46 @@ def outbox(app):
 
     with app.app_context():
         return get_outbox()
+
+
+@pytest.fixture
+def ing_num(app):
+    """The shipped general engineering référentiel (ing-num), loaded once for the test."""
+    from portfolio.services import framework_format as fmt
+    from portfolio.services import frameworks
+
+    path = next(p for p in frameworks.shipped_files() if p.name == "ing-num.json")
+    with app.app_context():
+        frameworks.import_framework(fmt.validate(fmt.parse(path.read_bytes(), path.name)))
+        db.session.commit()
+    return "ing-num"
+
+
+@pytest.fixture
+def people(app, make_user, ing_num):
+    """Everyone of PRODUCT.md's permission table around one learner enrolled in ing-num.
+
+    `learner` (enrolled, with `referent` assigned as entreprise), `other_learner` (enrolled
+    too), `other_referent` (assigned to other_learner only), `jury`, `admin`; and `competencies`,
+    the ing-num codes -> ids.
+    """
+    from portfolio.models import Competency, Framework, User
+    from portfolio.services import directory, enrolments
+
+    people = SimpleNamespace(
+        learner=make_user("learner", name="Camille Martin"),
+        other_learner=make_user("learner", name="Yanis Benali"),
+        referent=make_user("referent", name="Sophie Durand"),
+        other_referent=make_user("referent", name="Marc Petit"),
+        jury=make_user("jury"), admin=make_user("admin"))
+    with app.app_context():
+        framework = db.session.query(Framework).filter_by(code=ing_num).one()
+        for who, referent in ((people.learner, people.referent),
+                              (people.other_learner, people.other_referent)):
+            learner = db.session.get(User, who.id)
+            enrolments.enrol(learner, framework)
+            directory.assign_referent(learner, db.session.get(User, referent.id), "entreprise")
+        db.session.commit()
+        people.competencies = {c.code: c.id for c in db.session.query(Competency)
+                               .filter_by(framework_id=framework.id)}
+    return people

@@ -1,5 +1,18 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from portfolio.models.entry import (
+    KINDS,
+    REFLECTION_FIELDS,
+    VISIBILITIES,
+    Attachment,
+    Draft,
+    Entry,
+    EntryKind,
+    EntryRevision,
+    EntryTag,
+    Visibility,
+    entry_tag_criteria,
+)
 from portfolio.models.framework import (
     DEFAULT_SCALE,
     Block,
@@ -21,6 +34,17 @@ from portfolio.models.user import (
 )
 
 __all__ = [
+    "KINDS",
+    "REFLECTION_FIELDS",
+    "VISIBILITIES",
+    "Attachment",
+    "Draft",
+    "Entry",
+    "EntryKind",
+    "EntryRevision",
+    "EntryTag",
+    "Visibility",
+    "entry_tag_criteria",
     "DEFAULT_SCALE",
     "Block",
     "Competency",

@@ -27,3 +27,12 @@ class Conflict(ServiceError):
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message, field=field, code="conflict")
+
+
+class Invalid(ServiceError):
+    """Several fields refused at once: `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors.items()))
+        super().__init__(first[1], field=first[0])
+        self.errors = errors

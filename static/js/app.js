@@ -11,4 +11,40 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  // Enter in the compétence search looks for compétences; it must not save the entry.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-picker]")) {
+      event.preventDefault();
+    }
+  });
+
+  // After the picker adds a tag row: clear the search, move the focus into the new row.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id !== "tag-rows") { return; }
+    var search = document.getElementById("picker-q");
+    var results = document.getElementById("picker-results");
+    if (search) { search.value = ""; }
+    if (results) { results.textContent = ""; }
+    var rows = event.target.querySelectorAll(".tag-row");
+    var last = rows[rows.length - 1];
+    var input = last && last.querySelector("input[type=text]");
+    if (input) { input.focus(); }
+  });
+
+  // A page left open across a new login holds a stale CSRF token: fetch a fresh one (same
+  // origin only) and put it where forms and htmx look for it. The text on the page stays.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.getResponseHeader("X-CSRF-Expired") !== "1") { return; }
+    fetch("/csrf-token", {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.token) { return; }
+        document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRFToken": data.token}));
+        document.querySelectorAll("input[name=csrf_token]").forEach(function (input) {
+          input.value = data.token;
+        });
+      });
+  });
 })();

@@ -1,0 +1,121 @@
+"""render_markdown(): the one and only way from a user's text to trusted HTML.
+
+Python-Markdown converts, then bleach keeps a small allow-list of tags, attributes and URL
+schemes. The result is wrapped in an element with `hx-disable`, so that even an attribute that
+slipped through could not make htmx act. Python-Markdown can be crashed (deep nesting) or
+stalled (quadratic bracket parsing) by small inputs: those are refused before conversion.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import bleach
+import markdown as md
+from bleach.linkifier import LinkifyFilter
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from portfolio.services import ServiceError
+
+MAX_LENGTH = 50_000
+MAX_NESTING = 20  # list or quote markers at the start of one line
+MAX_BRACKETS_PER_BLOCK = 200
+MAX_ANGLES_PER_BLOCK = 500
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del",
+    "sup", "sub", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "table", "thead",
+    "tbody", "tr", "th", "td",
+})
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Images only from Portfolio's own evidence files: no tracking pixel, no foreign request.
+OWN_IMAGE = re.compile(r"^/attachments/\d{1,10}$")
+CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
+_NESTING = re.compile(r"^(?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)[ \t]+){%d,}" % (MAX_NESTING + 1))
+
+
+class MarkdownRefused(ServiceError):
+    """The text cannot be rendered safely; the message says why, the text is kept."""
+
+
+def _attribute_allowed(tag: str, name: str, value: str) -> bool:
+    if tag == "a":
+        return name in {"href", "title"}
+    if tag == "img":
+        if name == "src":
+            return bool(OWN_IMAGE.match(value))
+        return name in {"alt", "title"}
+    if tag in {"th", "td"}:
+        return name == "align" and value in {"left", "right", "center"}
+    if tag == "ol":
+        return name == "start" and value.isdigit() and len(value) < 10
+    if tag == "code":
+        return name == "class" and bool(CODE_CLASS.match(value))
+    return False
+
+
+def _rel(attrs: dict, new: bool = False) -> dict:
+    href_key = (None, "href")
+    if href_key in attrs:
+        attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=_attribute_allowed,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_rel], skip_tags={"pre", "code"},
+                     parse_email=False)],
+)
+
+
+def check_markdown(text: str) -> None:
+    """Refuse what is too long or shaped to crash or stall the converter."""
+    if len(text) > MAX_LENGTH:
+        raise MarkdownRefused(_("Le texte est trop long : %(max)d caractères au plus (il en "
+                                "compte %(n)d).", max=MAX_LENGTH, n=len(text)), field="body")
+    if "\x00" in text:
+        raise MarkdownRefused(_("Le texte contient un caractère nul."), field="body")
+    for line in text.split("\n"):
+        if _NESTING.match(line):
+            raise MarkdownRefused(_("Le texte imbrique trop de listes ou de citations "
+                                    "(%(max)d niveaux au plus).", max=MAX_NESTING), field="body")
+    for block in re.split(r"\n[ \t]*\n", text):
+        if block.count("[") > MAX_BRACKETS_PER_BLOCK or block.count("<") > MAX_ANGLES_PER_BLOCK:
+            raise MarkdownRefused(_("Un paragraphe contient trop de crochets ou de chevrons "
+                                    "pour être mis en forme ; découpez-le."), field="body")
+
+
+WRAPPER = '<div class="md" hx-disable>'
+
+
+def rendered(html: str | None) -> Markup:
+    """Mark stored render_markdown() output as safe, and nothing else (else it is escaped)."""
+    html = html or ""
+    if html.startswith(WRAPPER) and html.endswith("</div>"):
+        return Markup(html)  # noqa: S704 (made by render_markdown at save time)
+    return Markup.escape(html)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["rendered"] = rendered
+
+
+def render_markdown(text: str) -> Markup:
+    """Return the user's markdown as sanitised HTML, wrapped in an `hx-disable` element."""
+    text = text or ""
+    check_markdown(text)
+    try:
+        html = md.markdown(text, extensions=["fenced_code", "tables", "sane_lists"],
+                           extension_configs={"tables": {"use_align_attribute": True}},
+                           output_format="html")
+    except RecursionError:
+        raise MarkdownRefused(_("Le texte est trop profondément imbriqué pour être mis en "
+                                "forme."), field="body")
+    clean = _cleaner.clean(html)
+    return Markup(f"{WRAPPER}{clean}</div>")  # noqa: S704 (sanitised above)

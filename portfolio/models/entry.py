@@ -1,0 +1,172 @@
+"""Entries: the learner's words, their tags to compétences, files, revisions and drafts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portfolio.db import Base, utcnow
+
+
+class EntryKind(enum.StrEnum):
+    WORK_PLACEMENT = "work_placement"
+    PROJECT = "project"
+    COURSE = "course"
+    PERSONAL = "personal"
+    REFLECTION = "reflection"
+
+
+class Visibility(enum.StrEnum):
+    PRIVATE = "private"
+    REFERENTS = "referents"
+    JURY = "jury"
+
+
+KINDS = tuple(k.value for k in EntryKind)
+VISIBILITIES = tuple(v.value for v in Visibility)
+# The structured reflection of S1 "se connaître et s'évaluer", in the order it is asked.
+REFLECTION_FIELDS = ("situation", "actions", "strengths", "improvements", "values", "next_steps")
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+        CheckConstraint(f"visibility IN {VISIBILITIES!r}", name="visibility"),
+        Index("ix_entries_learner_occurred", "learner_id", "occurred_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Rendered once, at save time, by render_markdown(): the only HTML a page shows of it.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    context: Mapped[str] = mapped_column(String(300), default="")
+    visibility: Mapped[str] = mapped_column(String(12), default=Visibility.PRIVATE.value)
+    reflection: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tags: Mapped[list[EntryTag]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="EntryTag.position")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Attachment.id")
+    revisions: Mapped[list[EntryRevision]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="EntryRevision.version")
+
+    @property
+    def has_reflection(self) -> bool:
+        return any((self.reflection or {}).get(k) for k in REFLECTION_FIELDS)
+
+
+entry_tag_criteria = Table(
+    "entry_tag_criteria",
+    Base.metadata,
+    Column("tag_id", ForeignKey("entry_tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("criterion_id", ForeignKey("criteria.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+class EntryTag(Base):
+    """An entry shows a compétence: optionally which criteria, and how in one line."""
+
+    __tablename__ = "entry_tags"
+    __table_args__ = (UniqueConstraint("entry_id", "competency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competencies.id", ondelete="CASCADE"), index=True)
+    how: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    entry: Mapped[Entry] = relationship(back_populates="tags")
+    competency: Mapped["Competency"] = relationship()  # noqa: F821
+    criteria: Mapped[list["Criterion"]] = relationship(  # noqa: F821
+        secondary=entry_tag_criteria, order_by="Criterion.position")
+
+
+class Attachment(Base):
+    """An evidence file: stored under a random name outside static/, served after a check."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"),
+                                          index=True)
+    # Display only (NFC, no control characters); never joined to a path.
+    name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="attachments")
+
+    @property
+    def inline(self) -> bool:
+        """Images and PDF open in the browser; everything else downloads."""
+        return self.content_type.startswith("image/") or self.content_type == "application/pdf"
+
+
+class EntryRevision(Base):
+    """The state of an entry at one version: every save adds one, none is ever changed."""
+
+    __tablename__ = "entry_revisions"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    context: Mapped[str] = mapped_column(String(300), default="")
+    visibility: Mapped[str] = mapped_column(String(12))
+    reflection: Mapped[dict] = mapped_column(JSON, default=dict)
+    tags: Mapped[list] = mapped_column(JSON, default=list)  # compétence keys "fw:CODE"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="revisions")
+
+
+class Draft(Base):
+    """What the editor holds, saved while typing: survives a closed tab or an expired login."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "new" for an entry not saved yet, "entry-<id>" for an edit.
+    slot: Mapped[str] = mapped_column(String(40))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"),
+                                                 index=True)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

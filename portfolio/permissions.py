@@ -1,0 +1,66 @@
+"""Who may do what with whose data: every decision of PRODUCT.md's table, in one place.
+
+Anything the viewer may not read answers 404, never 403, so that ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g
+from sqlalchemy import false, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from portfolio.db import db
+from portfolio.models import Assignment, Entry, EntryTag, Role, User, Visibility
+
+REFERENT_VISIBLE = (Visibility.REFERENTS.value, Visibility.JURY.value)
+
+
+def learner_ids_of(referent: User) -> set[int]:
+    """The learners assigned to this referent (cached for the request)."""
+    cache = g.setdefault("_referent_learners", {})
+    if referent.id not in cache:
+        cache[referent.id] = set(db.session.scalars(
+            select(Assignment.learner_id).where(Assignment.referent_id == referent.id)))
+    return cache[referent.id]
+
+
+def is_referent_of(viewer: User, learner_id: int) -> bool:
+    return viewer.role == Role.REFERENT and learner_id in learner_ids_of(viewer)
+
+
+def can_read_entry(viewer: User, entry: Entry) -> bool:
+    """The learner always; their referents once the entry is visible to referents."""
+    if viewer.id == entry.learner_id:
+        return True
+    return entry.visibility in REFERENT_VISIBLE and is_referent_of(viewer, entry.learner_id)
+
+
+def can_edit_entry(viewer: User, entry: Entry) -> bool:
+    """Only the learner writes, edits and deletes their entries."""
+    return viewer.id == entry.learner_id and viewer.role == Role.LEARNER
+
+
+def readable_entries(viewer: User) -> ColumnElement[bool]:
+    """A condition selecting exactly the entries this viewer may read."""
+    if viewer.role == Role.LEARNER:
+        return Entry.learner_id == viewer.id
+    if viewer.role == Role.REFERENT:
+        return Entry.learner_id.in_(
+            select(Assignment.learner_id).where(Assignment.referent_id == viewer.id)
+        ) & Entry.visibility.in_(REFERENT_VISIBLE)
+    return false()
+
+
+def get_entry_or_404(entry_id: int, viewer: User, *, edit: bool = False) -> Entry:
+    """Load an entry the viewer may read (or edit); anything else is a 404."""
+    entry = db.session.scalar(
+        select(Entry).where(Entry.id == entry_id).options(
+            selectinload(Entry.tags).selectinload(EntryTag.criteria),
+            selectinload(Entry.tags).selectinload(EntryTag.competency),
+            selectinload(Entry.attachments)))
+    if entry is None or not can_read_entry(viewer, entry):
+        abort(404)
+    if edit and not can_edit_entry(viewer, entry):
+        abort(404)
+    return entry

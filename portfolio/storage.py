@@ -1,0 +1,80 @@
+"""Evidence files on disk: written before the commit, removed if it fails; deleted after it.
+
+Files live under UPLOAD_FOLDER with random names, outside static/. A request that fails
+leaves no new file behind; a deleted entry's files go only once the deletion is committed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import event
+
+from portfolio.db import db
+
+
+def root() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(stored_name: str) -> Path:
+    """The file of a stored name (always ours: 32 hex characters, never a user's string)."""
+    if len(stored_name) != 32 or not all(c in "0123456789abcdef" for c in stored_name):
+        raise ValueError("not a stored name")
+    return root() / stored_name
+
+
+def temporary_file():
+    """A temporary file in the upload folder (same filesystem: the final rename is atomic)."""
+    return tempfile.NamedTemporaryFile(dir=root(), prefix=".upload-", delete=False)
+
+
+def keep(temp_path: str) -> str:
+    """Move a complete temporary file into place under a new random name; return the name."""
+    name = secrets.token_hex(16)
+    with open(temp_path, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temp_path, root() / name)
+    db.session.info.setdefault("new_files", []).append(name)
+    return name
+
+
+def delete_after_commit(stored_name: str) -> None:
+    db.session.info.setdefault("deleted_files", []).append(stored_name)
+
+
+def _unlink(names: list[str]) -> None:
+    for name in names:
+        try:
+            path_of(name).unlink(missing_ok=True)
+        except (ValueError, OSError):
+            pass
+
+
+@event.listens_for(db.session, "after_commit")
+def _committed(session) -> None:
+    session.info.pop("new_files", None)
+    _unlink(session.info.pop("deleted_files", []))
+
+
+@event.listens_for(db.session, "after_rollback")
+def _rolled_back(session) -> None:
+    session.info.pop("deleted_files", None)
+    _unlink(session.info.pop("new_files", []))
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+
+    @app.teardown_appcontext
+    def _discard_uncommitted(_exc) -> None:
+        # A request that ended without committing keeps none of the files it wrote.
+        info = db.session.info
+        _unlink(info.pop("new_files", []))
+        info.pop("deleted_files", None)

@@ -1,0 +1,322 @@
+"""Entries through the web, as a learner writes them: create, tag, attach, edit, delete."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portfolio import storage
+from portfolio.db import db
+from portfolio.models import Attachment, Criterion, Entry, EntryRevision, EntryTag, User
+from tests.helpers import csrf_token, login
+
+TODAY = "2026-11-02"
+
+
+def entry_form(client, **fields) -> dict:
+    """The fields a browser sends from the editor (a valid entry unless told otherwise)."""
+    data = {"title": "Migration de la base clients", "kind": "work_placement",
+            "occurred_on": TODAY, "context": "Airbus, équipe data", "visibility": "private",
+            "body": "J'ai **migré** la base.\n\n- étape 1\n- étape 2", "action": "save",
+            "csrf_token": csrf_token(client, "/entries/new")}
+    data.update(fields)
+    return data
+
+
+def tag_fields(competency_id: int, criteria=(), how: str = "") -> dict:
+    prefix = f"tags-{competency_id}"
+    return {f"{prefix}-competency": str(competency_id), f"{prefix}-criteria": list(criteria),
+            f"{prefix}-how": how}
+
+
+def create(client, **fields) -> int:
+    response = client.post("/entries", data=entry_form(client, **fields),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(re.search(r"/entries/(\d+)$", response.headers["Location"]).group(1))
+
+
+def edit(client, entry_id: int, version: int | str, **fields):
+    data = entry_form(client, version=str(version), **fields)
+    data["csrf_token"] = csrf_token(client, f"/entries/{entry_id}/edit")
+    return client.post(f"/entries/{entry_id}", data=data, content_type="multipart/form-data")
+
+
+def png_bytes(size=(4, 3), exif: bytes | None = None) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    if exif:
+        image.save(out, format="JPEG", exif=exif)
+    else:
+        image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def learner(client, people):
+    login(client, people.learner)
+    return people.learner
+
+
+def test_create_with_reflection_and_tags_then_read_it(client, learner, people, app):
+    c21, c22 = people.competencies["C2.1"], people.competencies["C2.2"]
+    with app.app_context():
+        first_criterion = db.session.scalar(select(Criterion.id).where(
+            Criterion.competency_id == c21).order_by(Criterion.position))
+    entry_id = create(client, situation="Une mise en production tendue.",
+                      strengths="Calme, méthode.", next_steps="Automatiser les tests.",
+                      **tag_fields(c21, [first_criterion], "J'ai modélisé le schéma."),
+                      **tag_fields(c22))
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "Migration de la base clients" in page
+    assert "<strong>migré</strong>" in page
+    assert "Une mise en production tendue." in page and "Automatiser les tests." in page
+    assert "C2.1" in page and "C2.2" in page and "J&#39;ai modélisé le schéma." in page
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        assert entry.learner_id == learner.id and entry.version == 1
+        assert entry.visibility == "private"
+        assert entry.body_html.startswith('<div class="md" hx-disable>')
+        assert [t.competency_id for t in entry.tags] == [c21, c22]
+        assert [c.id for c in entry.tags[0].criteria] == [first_criterion]
+        assert entry.reflection == {"situation": "Une mise en production tendue.",
+                                    "strengths": "Calme, méthode.",
+                                    "next_steps": "Automatiser les tests."}
+
+
+def test_the_timeline_lists_it_and_the_home_page_links_to_writing(client, learner):
+    create(client, title="Première entrée")
+    assert "Première entrée" in client.get("/entries").get_data(as_text=True)
+    assert "/entries/new" in client.get("/").get_data(as_text=True)
+
+
+def test_bad_input_gets_messages_and_keeps_the_text(client, learner):
+    data = entry_form(client, title="", occurred_on="", kind="nope", visibility="public",
+                      body="Mon texte précieux", situation="Ma situation")
+    response = client.post("/entries", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Mon texte précieux" in page and "Ma situation" in page
+    assert page.count('class="error"') >= 2
+    with client.application.app_context():
+        assert db.session.scalar(select(func.count(Entry.id))) == 0
+
+
+def test_a_competency_outside_the_learners_blocks_is_refused(client, learner, people, app):
+    from portfolio.models import Framework
+    from portfolio.services import enrolments
+
+    with app.app_context():
+        framework = db.session.scalar(select(Framework))
+        enrolments.enrol(db.session.get(User, learner.id), framework, ["C1"])
+        db.session.commit()
+    response = client.post("/entries", data=entry_form(
+        client, body="Mon texte", **tag_fields(people.competencies["C4.1"])))
+    assert response.status_code == 422
+    assert "ne fait pas partie de vos blocs" in response.get_data(as_text=True)
+    assert "Mon texte" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Entry.id))) == 0
+    # A criterion of another compétence is refused too.
+    with app.app_context():
+        foreign = db.session.scalar(select(Criterion.id).where(
+            Criterion.competency_id == people.competencies["C1.2"]))
+    response = client.post("/entries", data=entry_form(
+        client, **tag_fields(people.competencies["C1.1"], [foreign])))
+    assert response.status_code == 422
+    assert "n&#39;appartient pas à sa compétence" in response.get_data(as_text=True)
+
+
+def test_a_template_prefills_the_reflection_prompts(client, learner):
+    page = client.get("/entries/new?template=situation").get_data(as_text=True)
+    assert "Quel était le contexte ?" in page
+    assert "Qu&#39;ai-je fait, concrètement" in page
+    # A prompt left as it was is not saved as an answer; what is written after it is.
+    entry_id = create(client, situation="Quel était le contexte ? Qui était là, quel était "
+                                        "l'enjeu ?\n", actions="Qu'ai-je fait ?\nJ'ai codé.")
+    with client.application.app_context():
+        assert db.session.get(Entry, entry_id).reflection == {
+            "actions": "Qu'ai-je fait ?\nJ'ai codé."}
+    page = client.get("/entries/new?template=period").get_data(as_text=True)
+    assert "Quelle période" in page
+    page = client.get("/entries/new?template=self_assessment").get_data(as_text=True)
+    assert "Quelle compétence j&#39;évalue" in page
+
+
+def test_preview_without_javascript_and_with_htmx(client, learner):
+    data = entry_form(client, action="preview", body="# Titre\n\n<script>alert(1)</script>*ok*")
+    page = client.post("/entries", data=data).get_data(as_text=True)
+    assert "<h1>Titre</h1>" in page and "<em>ok</em>" in page
+    assert "<script>alert" not in page
+    fragment = client.post("/entries/preview", data={"body": "**gras**"},
+                           headers={"HX-Request": "true",
+                                    "X-CSRFToken": csrf_token(client, "/entries/new")})
+    assert fragment.status_code == 200
+    assert "<strong>gras</strong>" in fragment.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)
+
+
+def test_a_pathological_body_is_refused_with_a_message_not_a_500(client, learner):
+    response = client.post("/entries", data=entry_form(client, body="[" * 5000))
+    assert response.status_code == 422
+    assert "découpez-le" in response.get_data(as_text=True)
+    response = client.post("/entries", data=entry_form(client, body="- " * 500 + "x"))
+    assert response.status_code == 422
+    assert "imbrique trop" in response.get_data(as_text=True)
+
+
+def test_add_a_tag_without_javascript_then_save(client, learner, people, app):
+    c31 = people.competencies["C3.1"]
+    data = entry_form(client, action="add_tag", add_competency=str(c31), body="Garde-moi")
+    page = client.post("/entries", data=data).get_data(as_text=True)
+    assert f'name="tags-{c31}-competency" value="{c31}"' in page
+    assert "Garde-moi" in page
+    entry_id = create(client, **tag_fields(c31))
+    with app.app_context():
+        assert [t.competency_id for t in db.session.get(Entry, entry_id).tags] == [c31]
+
+
+def test_picker_finds_competencies_by_code_and_words(client, learner, people):
+    page = client.get("/entries/picker?picker_q=c2.1", headers={"HX-Request": "true"})
+    assert "C2.1" in page.get_data(as_text=True)
+    page = client.get("/entries/picker?q=evaluer").get_data(as_text=True)  # accents folded
+    assert "S1" in page
+    row = client.get(f"/entries/tag-row?competency={people.competencies['C2.1']}")
+    assert f"tags-{people.competencies['C2.1']}-how" in row.get_data(as_text=True)
+    assert client.get("/entries/tag-row?competency=999999").status_code == 404
+
+
+def test_edit_keeps_versions_and_shows_a_readable_diff(client, learner, app):
+    entry_id = create(client, body="ligne un\nligne deux")
+    response = edit(client, entry_id, 1, body="ligne un\nligne 2", title="Nouveau titre")
+    assert response.status_code == 302
+    history = client.get(f"/entries/{entry_id}/history").get_data(as_text=True)
+    assert "ligne deux" in history and "ligne 2" in history and "Nouveau titre" in history
+    assert '<del class="diff-delete">− ligne deux</del>' in history
+    assert '<ins class="diff-insert">+ ligne 2</ins>' in history
+    with app.app_context():
+        versions = db.session.scalars(select(EntryRevision.version).where(
+            EntryRevision.entry_id == entry_id).order_by(EntryRevision.version)).all()
+        assert versions == [1, 2]
+        first = db.session.scalar(select(EntryRevision).where(EntryRevision.version == 1))
+        assert first.body == "ligne un\nligne deux"
+    assert client.get(f"/entries/{entry_id}/history?from=1&to=9").status_code == 404
+
+
+def test_a_stale_tab_gets_the_conflict_screen_and_nothing_is_overwritten(client, learner, app):
+    entry_id = create(client, body="Version d'origine")
+    assert edit(client, entry_id, 1, body="Écrit dans l'onglet A").status_code == 302
+    response = edit(client, entry_id, 1, body="Écrit dans l'onglet B")  # B opened at version 1
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Écrit dans l&#39;onglet B" in page  # the stale tab's text is still in the form
+    assert "Écrit dans l&#39;onglet A" in page  # and the saved one is shown beside it
+    assert 'name="version" type="hidden" value="2"' in page
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        assert entry.body == "Écrit dans l'onglet A" and entry.version == 2
+    # Saving again from the conflict screen (now on version 2) keeps B as version 3.
+    assert edit(client, entry_id, 2, body="Écrit dans l'onglet B").status_code == 302
+    with app.app_context():
+        assert db.session.get(Entry, entry_id).version == 3
+
+
+def test_autosave_keeps_a_draft_across_a_new_login(client, learner, people, app):
+    token = csrf_token(client, "/entries/new")
+    response = client.post("/entries/draft", data={
+        "csrf_token": token, "title": "Pas fini", "body": "Des mots à ne pas perdre",
+        f"tags-{people.competencies['C1.1']}-competency": str(people.competencies["C1.1"])},
+        headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Brouillon enregistré" in response.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    # Logged out: the autosave answers 401 with a message, no redirect that would lose the page.
+    response = client.post("/entries/draft", data={"title": "x"}, headers={"HX-Request": "true"})
+    assert response.status_code in (400, 401)
+    login(client, people.learner)
+    page = client.get("/entries/new").get_data(as_text=True)
+    assert "Des mots à ne pas perdre" in page and "Pas fini" in page
+    assert "Brouillon du" in page
+    entry_id = create(client, title="Fini")
+    assert "Des mots à ne pas perdre" not in client.get("/entries/new").get_data(as_text=True)
+    # A draft of an edit is offered when the entry is opened again.
+    client.post("/entries/draft", data={"csrf_token": csrf_token(client, "/entries/new"),
+                                        "entry_id": str(entry_id), "version": "1",
+                                        "title": "Fini", "body": "Corrigé en cours"})
+    page = client.get(f"/entries/{entry_id}/edit").get_data(as_text=True)
+    assert "Corrigé en cours" in page
+
+
+def test_delete_removes_the_entry_its_versions_and_files(client, learner, app):
+    entry_id = create(client, files=(io.BytesIO(png_bytes()), "photo.png"))
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        path = app.config["UPLOAD_FOLDER"]
+        stored = storage.path_of(attachment.stored_name)
+    assert stored.exists() and stored.is_relative_to(path) and "photo" not in stored.name
+    response = client.post(f"/entries/{entry_id}/delete",
+                           data={"csrf_token": csrf_token(client, f"/entries/{entry_id}")})
+    assert response.status_code == 302
+    assert not stored.exists()
+    assert client.get(f"/entries/{entry_id}").status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count(EntryRevision.id))) == 0
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+
+
+def test_edit_adds_and_removes_attachments(client, learner, app):
+    entry_id = create(client, files=(io.BytesIO(b"notes de chantier\n"), "notes.txt"))
+    with app.app_context():
+        first = db.session.scalar(select(Attachment))
+        first_path = storage.path_of(first.stored_name)
+        first_id = first.id
+    response = edit(client, entry_id, 1, remove_attachment=str(first_id),
+                    files=(io.BytesIO(png_bytes()), "schema.png"))
+    assert response.status_code == 302
+    assert not first_path.exists()
+    with app.app_context():
+        names = db.session.scalars(select(Attachment.name)).all()
+    assert names == ["schema.png"]
+
+
+@pytest.mark.parametrize("role", ["referent", "jury", "admin"])
+def test_only_learners_write_entries(client, people, role):
+    login(client, getattr(people, role))
+    assert client.get("/entries/new").status_code == 404
+    response = client.post("/entries", data=entry_form(client, csrf_token=csrf_token(client, "/")))
+    assert response.status_code == 404
+
+
+def test_a_tag_keeps_its_compétence_across_a_reimport(client, learner, people, app, tmp_path):
+    """A re-import that drops a tagged compétence is refused; --force archives it, tag kept."""
+    import json
+
+    from portfolio.services import frameworks
+
+    entry_id = create(client, **tag_fields(people.competencies["C1.2"]))
+    path = next(p for p in frameworks.shipped_files() if p.name == "ing-num.json")
+    data = json.loads(path.read_text())
+    data["version"] = data["version"] + "-b"
+    block = next(b for b in data["blocks"] if b["code"] == "C1")
+    block["competencies"] = [c for c in block["competencies"] if c["code"] != "C1.2"]
+    new_file = tmp_path / "ing-num-b.json"
+    new_file.write_text(json.dumps(data, ensure_ascii=False))
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["frameworks", "import", str(new_file)])
+    assert refused.exit_code != 0 and "C1.2" in refused.output + (refused.stderr or "")
+    forced = runner.invoke(args=["frameworks", "import", "--force", str(new_file)])
+    assert forced.exit_code == 0, forced.output
+    with app.app_context():
+        entry = db.session.get(Entry, entry_id)
+        assert [t.competency.code for t in entry.tags] == ["C1.2"]
+        assert entry.tags[0].competency.archived_at is not None
+    assert "C1.2" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    # The entry can still be edited with its tag on.
+    assert "C1.2" in client.get(f"/entries/{entry_id}/edit").get_data(as_text=True)
+    saved = edit(client, entry_id, 1, title="Toujours là",
+                 **tag_fields(people.competencies["C1.2"]))
+    assert saved.status_code == 302

@@ -1,0 +1,126 @@
+"""The timeline: filters, full-text search that forgives accents and French word forms, paging."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from portfolio.db import db
+from portfolio.models import User
+from portfolio.services import entries as service
+from tests.helpers import login
+
+
+def write(app, people, *items):
+    """Write entries for `people.learner` through the service: (title, fields) pairs."""
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        for title, fields in items:
+            tags = [service.TagData(people.competencies[c]) for c in fields.pop("tags", [])]
+            data = service.EntryData(title=title, occurred_on=fields.pop("on", date(2026, 3, 1)),
+                                     tags=tags, **fields)
+            service.create_entry(learner, data)
+        db.session.commit()
+
+
+@pytest.fixture
+def learner(client, people):
+    login(client, people.learner)
+    return people.learner
+
+
+@pytest.mark.parametrize("query", ["evaluer", "ÉVALUER", "évaluées", "evalu"])
+def test_search_folds_accents_and_french_word_forms(client, learner, people, app, query):
+    write(app, people,
+          ("Revue de sprint", {"body": "Mon travail a été évalué par l'équipe."}),
+          ("Soutenance", {"reflection": {"strengths": "Les livrables évaluées ont plu."}}),
+          ("Café", {"body": "Rien à voir."}))
+    page = client.get("/entries", query_string={"q": query}).get_data(as_text=True)
+    assert "Revue de sprint" in page and "Soutenance" in page
+    assert "Café" not in page
+
+
+def test_search_combines_with_filters_and_every_word_must_match(client, learner, people, app):
+    write(app, people,
+          ("Base de données", {"body": "Migration PostgreSQL", "kind": "project",
+                               "tags": ["C2.1"]}),
+          ("Base de connaissances", {"body": "Wiki interne", "kind": "course"}),
+          ("Migration réseau", {"body": "Routeurs", "kind": "project"}))
+    page = client.get("/entries?q=migration&kind=project").get_data(as_text=True)
+    assert "Base de données" in page and "Migration réseau" in page
+    assert "Base de connaissances" not in page
+    page = client.get("/entries?q=migration+base").get_data(as_text=True)
+    assert "Base de données" in page and "Migration réseau" not in page
+    page = client.get("/entries?competency=ing-num:C2.1").get_data(as_text=True)
+    assert "Base de données" in page and "Migration réseau" not in page
+    page = client.get("/entries?block=ing-num:C2").get_data(as_text=True)
+    assert "Base de données" in page and "Base de connaissances" not in page
+    # Punctuation, quotes and FTS syntax are words, not operators.
+    for hostile in ['"', "base OR", "*", "NEAR(", "'; DROP TABLE entries; --", "a" * 500]:
+        assert client.get("/entries", query_string={"q": hostile}).status_code == 200
+
+
+def test_filters_by_date_and_visibility_and_the_url_keeps_them(client, learner, people, app):
+    write(app, people,
+          ("Janvier", {"on": date(2026, 1, 10), "visibility": "jury"}),
+          ("Juin", {"on": date(2026, 6, 10)}))
+    page = client.get("/entries?from=2026-05-01&to=2026-07-01").get_data(as_text=True)
+    assert "Juin" in page and "Janvier" not in page
+    page = client.get("/entries?visibility=jury").get_data(as_text=True)
+    assert "Janvier" in page and "Juin" not in page
+    # The filter form is a plain GET form; htmx pushes its URL, so the page can be bookmarked.
+    assert 'hx-push-url="true"' in page and 'method="get"' in page
+    # With htmx, only the list comes back.
+    response = client.get("/entries?visibility=jury",
+                          headers={"HX-Request": "true", "HX-Target": "entry-list"})
+    fragment = response.get_data(as_text=True)
+    assert "<html" not in fragment and "Janvier" in fragment and "Juin" not in fragment
+    # Nonsense filters are ignored, never a 500.
+    assert client.get("/entries?from=2026-13-45&kind=x&page=-3&learner=abc").status_code == 200
+
+
+def test_newest_first_and_paginated(client, learner, people, app):
+    start = date(2025, 1, 1)
+    write(app, people, *[(f"Entrée n°{i:02d}", {"on": start + timedelta(days=i)})
+                         for i in range(25)])
+    first = client.get("/entries").get_data(as_text=True)
+    assert first.index("Entrée n°24") < first.index("Entrée n°05")
+    assert "Entrée n°04" not in first
+    second = client.get("/entries?page=2").get_data(as_text=True)
+    assert "Entrée n°04" in second and "Entrée n°24" not in second
+
+
+def _count_queries(app, client, path):
+    count = 0
+
+    def on_execute(*_args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200
+    return count
+
+
+def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(client, learner, people,
+                                                                       app):
+    def fill(n, offset):
+        write(app, people, *[(f"Entrée {offset + i}", {
+            "tags": ["C1.1", "S1.2"] if i % 2 else ["C2.3"], "body": "évaluer le travail"})
+            for i in range(n)])
+
+    fill(10, 0)
+    small = _count_queries(app, client, "/entries")
+    small_search = _count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1")
+    fill(190, 10)
+    assert _count_queries(app, client, "/entries") == small
+    assert _count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1") == small_search
+    assert small <= 16
