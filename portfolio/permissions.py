@@ -64,3 +64,26 @@ def get_entry_or_404(entry_id: int, viewer: User, *, edit: bool = False) -> Entr
     if edit and not can_edit_entry(viewer, entry):
         abort(404)
     return entry
+
+
+def can_view_progress(viewer: User, learner_id: int) -> bool:
+    """The learner's levels and radar: the learner and their referents."""
+    return (viewer.id == learner_id and viewer.role == Role.LEARNER) or \
+        is_referent_of(viewer, learner_id)
+
+
+def can_self_assess(viewer: User, learner_id: int) -> bool:
+    return viewer.id == learner_id and viewer.role == Role.LEARNER
+
+
+def can_referent_assess(viewer: User, learner_id: int) -> bool:
+    return is_referent_of(viewer, learner_id)
+
+
+def get_learner_or_404(learner_id: int, viewer: User) -> User:
+    """A learner whose progress the viewer may see; anyone else is a 404."""
+    learner = db.session.get(User, learner_id)
+    if learner is None or learner.role != Role.LEARNER or \
+            not can_view_progress(viewer, learner.id):
+        abort(404)
+    return learner

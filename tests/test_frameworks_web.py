@@ -218,3 +218,9 @@ def test_demo_loads_the_référentiels_and_enrolments(runner, app):
     assert "ing-info, ing-num" in result.stderr
     with app.app_context():
         assert db.session.query(Enrolment).count() == 2
+    # Camille has written and self-assessed, so the radar has something to show; once only.
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        from portfolio.models import Assessment, Entry
+        assert db.session.query(Entry).count() == 2
+        assert db.session.query(Assessment).count() == 9

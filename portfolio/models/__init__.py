@@ -1,5 +1,6 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from portfolio.models.assessment import SOURCES, Assessment, Source
 from portfolio.models.entry import (
     KINDS,
     REFLECTION_FIELDS,
@@ -34,6 +35,9 @@ from portfolio.models.user import (
 )
 
 __all__ = [
+    "SOURCES",
+    "Assessment",
+    "Source",
     "KINDS",
     "REFLECTION_FIELDS",
     "VISIBILITIES",

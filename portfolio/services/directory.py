@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from portfolio.db import db
 from portfolio.models import Assignment, AssignmentKind, Cohort, Role, User
@@ -90,13 +91,15 @@ def unassign_referent(assignment: Assignment) -> None:
 def assignments_of_learner(learner: User) -> list[Assignment]:
     return list(db.session.scalars(
         select(Assignment).where(Assignment.learner_id == learner.id)
-        .join(Assignment.referent).order_by(User.name)))
+        .join(Assignment.referent).options(contains_eager(Assignment.referent))
+        .order_by(User.name)))
 
 
 def assignments_of_referent(referent: User) -> list[Assignment]:
     return list(db.session.scalars(
         select(Assignment).where(Assignment.referent_id == referent.id)
-        .join(Assignment.learner).order_by(User.name)))
+        .join(Assignment.learner).options(contains_eager(Assignment.learner))
+        .order_by(User.name)))
 
 
 def is_referent_of(referent: User, learner_id: int) -> bool:

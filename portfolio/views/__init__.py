@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from portfolio.views import (account, admin, admin_frameworks, auth, entries, frameworks,
-                                 home)
+                                 home, progress)
 
-    for module in (auth, home, account, admin, admin_frameworks, frameworks, entries):
+    for module in (auth, home, account, admin, admin_frameworks, frameworks, entries, progress):
         app.register_blueprint(module.bp)

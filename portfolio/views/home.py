@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portfolio.db import db
 from portfolio.models import Cohort, Role, User
 from portfolio.services.directory import assignments_of_learner, assignments_of_referent
+from portfolio.views.progress import learner_home_context, referent_home_context
 
 bp = Blueprint("home", __name__)
 
@@ -22,8 +23,10 @@ def index():
     context = {}
     if role == Role.LEARNER:
         context["assignments"] = assignments_of_learner(current_user)
+        context.update(learner_home_context(current_user, request.args))
     elif role == Role.REFERENT:
         context["assignments"] = assignments_of_referent(current_user)
+        context.update(referent_home_context(current_user, context["assignments"]))
     elif role == Role.ADMIN:
         counts = dict(db.session.execute(
             select(User.role, func.count()).where(User.active.is_(True)).group_by(User.role)

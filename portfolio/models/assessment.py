@@ -1,0 +1,48 @@
+"""Assessments: dated levels per (learner, compétence), by the learner or a referent.
+
+Append-only: a new level is a new row; the current level is the latest row, and the level at
+any past date is the latest row before it. Nothing here is ever updated in place.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portfolio.db import Base, utcnow
+
+
+class Source(enum.StrEnum):
+    SELF = "self"
+    REFERENT = "referent"
+
+
+SOURCES = tuple(s.value for s in Source)
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        CheckConstraint(f"source IN {SOURCES!r}", name="source"),
+        Index("ix_assessments_learner_competency", "learner_id", "competency_id", "source",
+              "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"))
+    # Who set it: the learner (self) or one of their referents. Kept if the referent leaves.
+    assessor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(10))
+    level: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text, default="")
+    # Entries the justification points to (ids of the learner's entries).
+    entry_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    competency = relationship("Competency")
+    assessor = relationship("User", foreign_keys=[assessor_id])

@@ -1,0 +1,286 @@
+"""Levels and progress: the self-assessment page, a learner's compétence, the radar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from portfolio.db import db, utcnow
+from portfolio.extensions import htmx
+from portfolio.models import Competency, Entry, Source, User
+from portfolio.permissions import (
+    can_referent_assess,
+    can_self_assess,
+    get_learner_or_404,
+    readable_entries,
+)
+from portfolio.radar import Series, radar_svg
+from portfolio.services import ServiceError
+from portfolio.services import assessments as service
+from portfolio.services import progress as progress_service
+from portfolio.services.progress import Progress
+from portfolio.stepchart import Steps, step_chart_svg
+
+bp = Blueprint("progress", __name__)
+
+
+# The radar of a Progress, with its table (shared by the dashboards and the learner page) -----
+
+def _radar_values(progress: Progress) -> dict[str, list[float | None]]:
+    top = progress.max_level
+    return {"self": [b.self_mean for b in progress.blocks],
+            "referent": [b.referent_mean for b in progress.blocks],
+            "coverage": [b.coverage * top for b in progress.blocks]}
+
+
+def radar_for(progress: Progress, then: Progress | None = None, *, size: int = 420,
+              id_prefix: str = "radar", legend: bool = True) -> Markup:
+    """The radar of a learner's progress (and of an earlier date), as inline SVG."""
+    now = _radar_values(progress)
+    series = [Series("self", _("Auto-évaluation"), now["self"]),
+              Series("referent", _("Évaluation du tuteur"), now["referent"]),
+              Series("coverage", _("Couverture par des preuves"), now["coverage"])]
+    if then is not None:
+        before = _radar_values(then)
+        when = format_date(then.at, "medium") if then.at else ""
+        series += [Series("self-then", _("Auto-évaluation au %(date)s", date=when),
+                          before["self"]),
+                   Series("referent-then", _("Tuteur au %(date)s", date=when),
+                          before["referent"])]
+    gaps = [b.block.code for b in progress.blocks if b.gap]
+    description = _("Un axe par bloc, de 0 au centre à %(max)d au bord. Le tableau qui suit "
+                    "donne les mêmes valeurs.", max=progress.max_level)
+    if gaps:
+        description += " " + _("Auto-évaluation au-dessus de celle du tuteur d'un niveau ou "
+                               "plus : %(blocks)s.", blocks=", ".join(gaps))
+    svg = radar_svg([b.block.code for b in progress.blocks], series, progress.max_level,
+                    title=_("Radar de progression : %(fw)s", fw=progress.framework.title),
+                    description=description, size=size, id_prefix=id_prefix, legend=legend,
+                    highlight={i for i, b in enumerate(progress.blocks) if b.gap},
+                    gap_label=_("(écart)"))
+    return Markup(svg)  # noqa: S704 (radar_svg escapes every text it draws)
+
+
+def comparison_date(learner_id: int, args) -> date | None:
+    """The earlier date asked for: a date picker, or a quick choice."""
+    today = date.today()
+    choice = args.get("compare", "")
+    if choice == "school_year":
+        return progress_service.start_of_school_year(today)
+    if choice == "three_months":
+        return progress_service.three_months_before(today)
+    if choice == "last_feedback":
+        return progress_service.last_feedback(learner_id)
+    raw = args.get("at", "")
+    try:
+        chosen = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if chosen and date(2000, 1, 1) <= chosen <= today:
+        return chosen
+    return None
+
+
+def progress_context(learner: User, *, referent_view: bool, args) -> dict:
+    """What the radar partial needs: today's progress and, if asked, an earlier one."""
+    progresses = progress_service.progress_of(learner.id, referent_view=referent_view)
+    compare_on = comparison_date(learner.id, args)
+    earlier = {}
+    if compare_on:
+        at = progress_service.end_of(compare_on)
+        earlier = {p.framework.id: p for p in progress_service.progress_of(
+            learner.id, at, referent_view=referent_view)}
+    radars = [(p, earlier.get(p.framework.id),
+               radar_for(p, earlier.get(p.framework.id), id_prefix=f"radar-{p.framework.code}"))
+              for p in progresses]
+    return dict(progresses=progresses, radars=radars, compare_on=compare_on,
+                compare=args.get("compare", ""), today=date.today(),
+                last_feedback=progress_service.last_feedback(learner.id))
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+@bp.get("/learners/<id:learner_id>")
+@login_required
+def learner(learner_id: int):
+    """A learner as their referent sees them: radar, levels, the way to their entries."""
+    person = get_learner_or_404(learner_id, current_user)
+    if current_user.id == person.id:
+        return redirect(url_for("home.index", **request.args))
+    context = progress_context(person, referent_view=True, args=request.args)
+    return render_template("progress/learner.html", learner=person, **context)
+
+
+def _page_context(person: User, framework_code: str) -> dict:
+    referent_view = current_user.id != person.id
+    progresses = progress_service.progress_of(person.id, referent_view=referent_view)
+    progress = next((p for p in progresses if p.framework.code == framework_code), None)
+    if progress is None:
+        abort(404)
+    ids = [c.competency.id for b in progress.blocks for c in b.competencies]
+    evidence = service.evidence_entries(person.id, ids) if not referent_view else {}
+    return dict(learner=person, progress=progress, evidence=evidence,
+                referent_view=referent_view, scale=progress.framework.scale,
+                can_self=can_self_assess(current_user, person.id),
+                can_referent=can_referent_assess(current_user, person.id))
+
+
+@bp.get("/learners/<id:learner_id>/frameworks/<code>")
+@login_required
+def assessment_page(learner_id: int, code: str):
+    """Every compétence of the learner's blocks: both levels side by side, evidence, forms."""
+    person = get_learner_or_404(learner_id, current_user)
+    return render_template("progress/assessment.html", **_page_context(person, code))
+
+
+def _competency_or_404(person: User, competency_id: int) -> tuple[Progress, object]:
+    referent_view = current_user.id != person.id
+    for progress in progress_service.progress_of(person.id, referent_view=referent_view):
+        item = progress.competency(competency_id)
+        if item is not None:
+            return progress, item
+    abort(404)
+
+
+@bp.get("/learners/<id:learner_id>/competencies/<id:competency_id>")
+@login_required
+def competency(learner_id: int, competency_id: int):
+    """One compétence of a learner: criteria, levels and their history, evidence."""
+    person = get_learner_or_404(learner_id, current_user)
+    progress, item = _competency_or_404(person, competency_id)
+    history = service.history(person.id, competency_id)
+    entries = list(db.session.scalars(
+        select(Entry).where(readable_entries(current_user), Entry.learner_id == person.id,
+                            Entry.tags.any(competency_id=competency_id))
+        .order_by(Entry.occurred_on.desc(), Entry.id.desc())))
+    cited = {i for a in history for i in (a.entry_ids or [])}
+    readable_cited = {e.id: e for e in db.session.scalars(
+        select(Entry).where(Entry.id.in_(cited), readable_entries(current_user)))} \
+        if cited else {}
+    return render_template(
+        "progress/competency.html", learner=person, progress=progress, item=item,
+        history=list(reversed(history)), entries=entries, cited=readable_cited,
+        chart=_step_chart(progress, history), scale=progress.framework.scale,
+        evidence={competency_id: entries[:service.MAX_ENTRIES]}
+        if current_user.id == person.id else {},
+        can_self=can_self_assess(current_user, person.id),
+        can_referent=can_referent_assess(current_user, person.id))
+
+
+def _step_chart(progress: Progress, history) -> Markup | None:
+    if not history:
+        return None
+    start = history[0].created_at - timedelta(days=1)
+    end = max(utcnow(), history[-1].created_at)
+    series = [Steps(source, label, [(a.created_at, a.level) for a in history
+                                    if a.source == source])
+              for source, label in (("self", _("Auto-évaluation")),
+                                    ("referent", _("Tuteur")))]
+    svg = step_chart_svg(
+        series, progress.max_level, start, end,
+        title=_("Historique des niveaux"),
+        description=_("Niveaux successifs de l'auto-évaluation et du tuteur ; le tableau qui "
+                      "suit les donne en détail."),
+        start_label=format_date(start, "medium"), end_label=format_date(end, "medium"))
+    return Markup(svg)  # noqa: S704 (step_chart_svg escapes every text it draws)
+
+
+# Setting a level --------------------------------------------------------------------------------
+
+def _level_from_form() -> int | None:
+    raw = request.form.get("level", "")
+    return int(raw) if raw.isdigit() and len(raw) < 4 else None
+
+
+def _row_response(person: User, competency_id: int, *, error: ServiceError | None = None,
+                  pending: int | None = None, saved: bool = False):
+    progress, item = _competency_or_404(person, competency_id)
+    evidence = service.evidence_entries(person.id, [competency_id]) \
+        if current_user.id == person.id else {}
+    return render_template(
+        "progress/_competency_row.html", learner=person, progress=progress, c=item,
+        evidence=evidence, scale=progress.framework.scale, error=error, pending=pending,
+        saved=saved, form=request.form, can_self=can_self_assess(current_user, person.id),
+        can_referent=can_referent_assess(current_user, person.id)), 422 if error else 200
+
+
+def _set_level(learner_id: int, competency_id: int, source: Source):
+    person = get_learner_or_404(learner_id, current_user)
+    allowed = can_self_assess if source == Source.SELF else can_referent_assess
+    if not allowed(current_user, person.id):
+        abort(404)
+    item = db.session.get(Competency, competency_id)
+    if item is None:
+        abort(404)
+    level = _level_from_form()
+    text = request.form.get("justification", "")
+    try:
+        if source == Source.SELF:
+            entry_ids = [int(v) for v in request.form.getlist("entry_ids")
+                         if v.isdigit() and len(v) < 10]
+            service.assess_self(person, item, level, text, entry_ids)
+        else:
+            service.assess_as_referent(current_user, person, item, level, text)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.code == "not_found":
+            abort(404)
+        if htmx:
+            return _row_response(person, competency_id, error=error, pending=level)
+        flash(error.message, "error")
+        return redirect(_back(person, item) + f"#competency-{competency_id}")
+    db.session.commit()
+    if htmx:
+        return _row_response(person, competency_id, saved=True)
+    flash(_("Niveau enregistré pour %(code)s.", code=item.code), "success")
+    return redirect(_back(person, item) + f"#competency-{competency_id}")
+
+
+def _back(person: User, item: Competency) -> str:
+    if request.form.get("from") == "competency":
+        return url_for("progress.competency", learner_id=person.id, competency_id=item.id)
+    return url_for("progress.assessment_page", learner_id=person.id, code=item.framework.code)
+
+
+@bp.post("/learners/<id:learner_id>/competencies/<id:competency_id>/self")
+@login_required
+def set_self_level(learner_id: int, competency_id: int):
+    """The learner's own level (one click with htmx; a justification when it changes)."""
+    return _set_level(learner_id, competency_id, Source.SELF)
+
+
+@bp.post("/learners/<id:learner_id>/competencies/<id:competency_id>/referent")
+@login_required
+def set_referent_level(learner_id: int, competency_id: int):
+    """A referent's level and comment for one of their learners."""
+    return _set_level(learner_id, competency_id, Source.REFERENT)
+
+
+def learner_home_context(learner: User, args) -> dict:
+    """The learner dashboard: radar, then what to do next, then recent entries."""
+    context = progress_context(learner, referent_view=False, args=args)
+    context["recent"] = list(db.session.scalars(
+        select(Entry).where(Entry.learner_id == learner.id)
+        .order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(5)))
+    return context
+
+
+def referent_home_context(referent: User, assignments) -> dict:
+    """The referent dashboard: each learner with a small radar and their gaps."""
+    ids = [a.learner_id for a in assignments]
+    progresses = progress_service.progress_of_many(ids, referent_view=True)
+    cards = []
+    for a in assignments:
+        mine = progresses.get(a.learner_id) or []
+        first = mine[0] if mine else None
+        radar = radar_for(first, size=180, id_prefix=f"radar-l{a.learner_id}", legend=False) \
+            if first and first.blocks else None
+        cards.append((a, first, radar))
+    return dict(cards=cards)
+
