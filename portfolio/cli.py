@@ -252,8 +252,26 @@ def enrol(learner, cohort, framework_code, blocks):
         info(f"Enrolled learner {enrolment.learner_id} in {framework.code} ({chosen}).")
 
 
+notify = AppGroup("notify", help="Notifications sent on a schedule (for cron).")
+
+
+@notify.command("reminders")
+@click.option("--days", type=click.IntRange(1, 365), default=None,
+              help="Remind of requests open longer than this (default: FEEDBACK_REMINDER_DAYS).")
+def reminders(days):
+    """Email referents about feedback requests still waiting (once per request per period)."""
+    from portfolio.db import utcnow
+    from portfolio.services.feedback import send_reminders
+
+    days = days or current_app.config["FEEDBACK_REMINDER_DAYS"]
+    sent = send_reminders(utcnow(), days)
+    db.session.commit()
+    info(f"{len(sent)} reminder(s) sent for requests open more than {days} days.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(notify)
     app.cli.add_command(demo)
     app.cli.add_command(frameworks)
     app.cli.add_command(enrol)

@@ -33,6 +33,21 @@ def outbox() -> list[Mail]:
     return current_app.extensions["portfolio.outbox"]
 
 
+def send_template(user, template: str, subject, subject_args: dict | None = None,
+                  **context) -> None:
+    """Email a person a mail rendered from a template, in their language (not the sender's).
+
+    `subject` is a lazy string, formatted with `subject_args` once in that language.
+    """
+    from flask import render_template
+    from flask_babel import force_locale
+
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = str(subject) % (subject_args or {}) if subject_args else str(subject)
+        body = render_template(template, user=user, **context)
+    send_mail(user.email, subject, body)
+
+
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text email through the configured backend."""
     config = current_app.config

@@ -14,6 +14,14 @@ from portfolio.models.entry import (
     Visibility,
     entry_tag_criteria,
 )
+from portfolio.models.feedback import (
+    REQUEST_STATES,
+    Comment,
+    FeedbackEvent,
+    FeedbackRequest,
+    Notification,
+    RequestState,
+)
 from portfolio.models.framework import (
     DEFAULT_SCALE,
     Block,
@@ -49,6 +57,12 @@ __all__ = [
     "EntryTag",
     "Visibility",
     "entry_tag_criteria",
+    "REQUEST_STATES",
+    "Comment",
+    "FeedbackEvent",
+    "FeedbackRequest",
+    "Notification",
+    "RequestState",
     "DEFAULT_SCALE",
     "Block",
     "Competency",

@@ -66,6 +66,7 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    learner: Mapped["User"] = relationship()  # noqa: F821
     tags: Mapped[list[EntryTag]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
         order_by="EntryTag.position")

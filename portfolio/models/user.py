@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true
 
 from portfolio.db import Base, utcnow
 
@@ -64,6 +65,9 @@ class User(Base):
     password_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Notifications are always in the app; by email too unless the person turns it off.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                      server_default=true())
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -6,8 +6,7 @@ import hashlib
 import logging
 import secrets
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -122,10 +121,13 @@ def update_user(user: User, *, email: str, name: str, role: str,
     return user
 
 
-def update_profile(user: User, *, name: str, locale: str | None) -> User:
+def update_profile(user: User, *, name: str, locale: str | None,
+                   email_notifications: bool | None = None) -> User:
     """Change what a person may change of their own account."""
     user.name = check_name(name)
     user.locale = check_locale(locale)
+    if email_notifications is not None:
+        user.email_notifications = email_notifications
     db.session.flush()
     return user
 
@@ -274,7 +276,7 @@ def send_password_reset(email: str) -> None:
         log.info("password reset asked for an unknown or inactive address")
         return
     link = public_url("auth.reset_password", token=make_password_token(user, "reset"))
-    _send(user, "mail/password_reset.txt", _l("Réinitialiser votre mot de passe Portfolio"),
+    mail.send_template(user, "mail/password_reset.txt", _l("Réinitialiser votre mot de passe Portfolio"),
           link=link)
     log.info("password reset sent user=%s", user.id)
 
@@ -282,12 +284,4 @@ def send_password_reset(email: str) -> None:
 def send_invitation(user: User) -> None:
     """Email a new account its link to choose a password."""
     link = public_url("auth.accept_invitation", token=make_password_token(user, "invitation"))
-    _send(user, "mail/invitation.txt", _l("Votre compte Portfolio"), link=link)
-
-
-def _send(user: User, template: str, subject, **context) -> None:
-    # In the recipient's language, whoever triggered the mail.
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = str(subject)
-        body = render_template(template, user=user, **context)
-    mail.send_mail(user.email, subject, body)
+    mail.send_template(user, "mail/invitation.txt", _l("Votre compte Portfolio"), link=link)

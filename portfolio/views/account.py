@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portfolio.db import db
@@ -28,6 +28,8 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Nom affiché"), filters=ONE_LINE,
                        validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Langue de l'interface"), choices=language_choices)
+    email_notifications = BooleanField(_l("Recevoir aussi les notifications par courriel "
+                                          "(demandes, réponses, commentaires, rappels)"))
 
 
 class PasswordForm(FlaskForm):
@@ -64,7 +66,8 @@ def update_profile():
     form = ProfileForm()
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data)
+            accounts.update_profile(current_user, name=form.name.data, locale=form.locale.data,
+                                    email_notifications=form.email_notifications.data)
         except ServiceError as error:
             apply_service_error(form, error)
         else:

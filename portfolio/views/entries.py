@@ -332,12 +332,22 @@ def delete(entry_id: int):
 @login_required
 def show(entry_id: int):
     """One entry, as its reader may see it."""
-    entry = get_entry_or_404(entry_id, current_user)
+    return render_entry(get_entry_or_404(entry_id, current_user))
+
+
+def render_entry(entry, *, status: int = 200, request_form=None, request_error=None,
+                 comment_error=None, comment_body: str = ""):
+    """The entry page, with its thread and requests (and a refused form's message)."""
+    from portfolio.views.feedback import entry_feedback_context
+
     return render_template("entries/show.html", entry=entry, kind_labels=KIND_LABELS,
                            visibility_labels=VISIBILITY_LABELS,
                            reflection_labels=REFLECTION_LABELS,
                            reflection_fields=REFLECTION_FIELDS,
-                           can_edit=can_edit_entry(current_user, entry))
+                           can_edit=can_edit_entry(current_user, entry),
+                           comment_error=comment_error, comment_body=comment_body,
+                           **entry_feedback_context(entry, request_form=request_form,
+                                                    request_error=request_error)), status
 
 
 @bp.get("/entries/<id:entry_id>/history")

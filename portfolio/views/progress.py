@@ -23,6 +23,7 @@ from portfolio.permissions import (
 from portfolio.radar import Series, radar_svg
 from portfolio.services import ServiceError
 from portfolio.services import assessments as service
+from portfolio.services import feedback
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
 from portfolio.stepchart import Steps, step_chart_svg
@@ -265,6 +266,7 @@ def set_referent_level(learner_id: int, competency_id: int):
 def learner_home_context(learner: User, args) -> dict:
     """The learner dashboard: radar, then what to do next, then recent entries."""
     context = progress_context(learner, referent_view=False, args=args)
+    context["waiting"] = feedback.waiting_for_learner(learner)
     context["recent"] = list(db.session.scalars(
         select(Entry).where(Entry.learner_id == learner.id)
         .order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(5)))
@@ -282,5 +284,9 @@ def referent_home_context(referent: User, assignments) -> dict:
         radar = radar_for(first, size=180, id_prefix=f"radar-l{a.learner_id}", legend=False) \
             if first and first.blocks else None
         cards.append((a, first, radar))
-    return dict(cards=cards)
+    inbox = feedback.inbox(referent)
+    pending: dict[int, int] = {}
+    for item in inbox:
+        pending[item.learner_id] = pending.get(item.learner_id, 0) + 1
+    return dict(cards=cards, inbox=inbox, pending=pending, now=utcnow())
 

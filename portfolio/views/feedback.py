@@ -1,0 +1,307 @@
+"""The feedback loop on the web: requests, the referent's inbox, comments, notifications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portfolio.db import db, utcnow
+from portfolio.markdown import MarkdownRefused, render_markdown
+from portfolio.extensions import htmx
+from portfolio.models import Comment, Notification, RequestState, Role
+from portfolio.permissions import can_referent_assess, get_entry_or_404
+from portfolio.services import ServiceError
+from portfolio.services import feedback as service
+from portfolio.services import notifications
+
+bp = Blueprint("feedback", __name__)
+
+def _state_labels() -> dict[str, str]:
+    return {"requested": _("en attente"), "answered": _("répondue"), "closed": _("close"),
+            "withdrawn": _("retirée")}
+
+
+def entry_feedback_context(entry, *, request_form=None, request_error=None) -> dict:
+    """What the entry page shows of the loop: its thread, its requests, the forms."""
+    is_owner = current_user.id == entry.learner_id
+    return dict(
+        comments=service.comments_on(entry),
+        can_comment=service.can_comment(current_user, entry),
+        can_change=lambda c: service.can_change_comment(current_user, c),
+        feedback_requests=service.requests_on_entry(entry, current_user),
+        referents=service.referents_of(current_user) if is_owner else [],
+        request_form=request_form or {}, request_error=request_error,
+        state_labels=_state_labels())
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+# Requests ---------------------------------------------------------------------------------------
+
+@bp.post("/entries/<id:entry_id>/feedback-requests")
+@login_required
+def ask(entry_id: int):
+    """Ask one of my referents about this entry (raising its visibility if I say so)."""
+    entry = get_entry_or_404(entry_id, current_user, edit=True)
+    try:
+        item = service.request_feedback(
+            current_user, entry, _int(request.form.get("referent")), request.form.get("message"),
+            raise_visibility=bool(request.form.get("raise_visibility")))
+    except ServiceError as error:
+        db.session.rollback()
+        from portfolio.views.entries import render_entry
+
+        entry = get_entry_or_404(entry_id, current_user, edit=True)
+        return render_entry(entry, status=422, request_form=request.form, request_error=error)
+    db.session.commit()
+    flash(_("Demande envoyée à %(name)s.", name=item.referent.name), "success")
+    return redirect(url_for("entries.show", entry_id=entry.id) + "#feedback")
+
+
+def _request_or_404(request_id: int):
+    item = service.get_request(request_id, current_user)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/feedback")
+@login_required
+def index():
+    """The referent's inbox (oldest first), or the learner's requests by referent."""
+    if current_user.role == Role.REFERENT:
+        state = request.args.get("state", "requested")
+        if state not in (*_state_labels(), "all"):
+            state = "requested"
+        learner_id = _int(request.args.get("learner"))
+        from portfolio.services.directory import assignments_of_referent
+
+        return render_template(
+            "feedback/inbox.html", items=service.inbox(current_user, learner_id=learner_id,
+                                                       state=state),
+            state=state, learner_id=learner_id, now=utcnow(), state_labels=_state_labels(),
+            assignments=assignments_of_referent(current_user))
+    if current_user.role == Role.LEARNER:
+        return render_template("feedback/mine.html",
+                               groups=service.requests_of_learner(current_user),
+                               state_labels=_state_labels())
+    abort(404)
+
+
+@bp.get("/feedback/<id:request_id>")
+@login_required
+def show(request_id: int):
+    """A request: the entry as asked, the changes since, the message, the answer (form)."""
+    item = _request_or_404(request_id)
+    return _render_request(item)
+
+
+def _render_request(item, *, error=None, status=200):
+    then, changes = service.changes_since_request(item)
+    from portfolio.views.entries import _field_labels
+
+    entry = item.entry
+    scale = entry.tags[0].competency.framework.scale if entry.tags else []
+    then_html = None
+    if then is not None:
+        try:
+            then_html = render_markdown(then.body)  # the same single path as the entry page
+        except MarkdownRefused:
+            then_html = None
+    return render_template(
+        "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
+        then_html=then_html,
+        field_labels=_field_labels(), error=error, form=request.form if error else {},
+        can_answer=(current_user.id == item.referent_id and item.state == "requested"
+                    and can_referent_assess(current_user, item.learner_id)),
+        is_learner=current_user.id == item.learner_id, scale=scale,
+        state_labels=_state_labels(), now=utcnow()), status
+
+
+@bp.post("/feedback/<id:request_id>/answer")
+@login_required
+def answer(request_id: int):
+    """The referent answers, and may set levels for the entry's compétences at once."""
+    item = _request_or_404(request_id)
+    levels = {}
+    for tag in item.entry.tags:
+        value = request.form.get(f"level-{tag.competency_id}", "")
+        if value != "":
+            if not (value.isdigit() and len(value) < 4):
+                return _render_request(item, error=ServiceError(
+                    _("Choisissez un niveau de l'échelle."), field="levels"), status=422)
+            levels[tag.competency_id] = int(value)
+    try:
+        service.answer(current_user, item, request.form.get("body"), levels)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.code == "not_found":
+            abort(404)
+        item = _request_or_404(request_id)
+        return _render_request(item, error=error, status=422)
+    db.session.commit()
+    flash(_("Réponse envoyée à %(name)s.", name=item.learner.name), "success")
+    return redirect(url_for("feedback.index"))
+
+
+def _learner_action(request_id: int, action, message: str):
+    item = _request_or_404(request_id)
+    try:
+        action(current_user, item)
+    except ServiceError as error:
+        if error.code == "not_found":
+            abort(404)
+        flash(error.message, "error")
+        return redirect(url_for("feedback.show", request_id=item.id))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("feedback.show", request_id=item.id))
+
+
+@bp.post("/feedback/<id:request_id>/withdraw")
+@login_required
+def withdraw(request_id: int):
+    return _learner_action(request_id, service.withdraw, _("Demande retirée."))
+
+
+@bp.post("/feedback/<id:request_id>/close")
+@login_required
+def close(request_id: int):
+    return _learner_action(request_id, service.close, _("Demande close. Merci !"))
+
+
+# Comments ---------------------------------------------------------------------------------------
+
+def _thread_response(entry, *, error=None, body="", status=200):
+    context = entry_feedback_context(entry)
+    return render_template("feedback/_thread.html", entry=entry, comment_error=error,
+                           comment_body=body, **context), status
+
+
+@bp.post("/entries/<id:entry_id>/comments")
+@login_required
+def comment(entry_id: int):
+    """Write in the thread (htmx swaps the thread; without JavaScript, back to the entry)."""
+    entry = get_entry_or_404(entry_id, current_user)
+    body = request.form.get("body", "")
+    try:
+        service.add_comment(current_user, entry, body)
+    except ServiceError as error:
+        db.session.rollback()
+        if error.code == "not_found":
+            abort(404)
+        entry = get_entry_or_404(entry_id, current_user)
+        if htmx:
+            return _thread_response(entry, error=error, body=body, status=422)
+        from portfolio.views.entries import render_entry
+
+        return render_entry(entry, status=422, comment_error=error, comment_body=body)
+    db.session.commit()
+    if htmx:
+        return _thread_response(entry)
+    flash(_("Commentaire publié."), "success")
+    return redirect(url_for("entries.show", entry_id=entry.id) + "#comments")
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    item = db.session.get(Comment, comment_id)
+    if item is None:
+        abort(404)
+    get_entry_or_404(item.entry_id, current_user)
+    if item.author_id != current_user.id:
+        abort(404)
+    return item
+
+
+@bp.get("/comments/<id:comment_id>/edit")
+@login_required
+def edit_comment(comment_id: int):
+    item = _comment_or_404(comment_id)
+    if not service.can_change_comment(current_user, item):
+        flash(_("Un commentaire ne se modifie plus 15 minutes après son envoi."), "error")
+        return redirect(url_for("entries.show", entry_id=item.entry_id) + "#comments")
+    template = "feedback/_comment_edit.html" if htmx else "feedback/comment_edit.html"
+    return render_template(template, comment=item, error=None, body=item.body)
+
+
+@bp.post("/comments/<id:comment_id>")
+@login_required
+def update_comment(comment_id: int):
+    item = _comment_or_404(comment_id)
+    try:
+        service.edit_comment(current_user, item, request.form.get("body"))
+    except ServiceError as error:
+        db.session.rollback()
+        item = _comment_or_404(comment_id)
+        template = "feedback/_comment_edit.html" if htmx else "feedback/comment_edit.html"
+        return render_template(template, comment=item, error=error,
+                               body=request.form.get("body", "")), 422
+    db.session.commit()
+    if htmx:
+        return _thread_response(item.entry)
+    flash(_("Commentaire modifié."), "success")
+    return redirect(url_for("entries.show", entry_id=item.entry_id) + "#comments")
+
+
+@bp.post("/comments/<id:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int):
+    item = _comment_or_404(comment_id)
+    entry = item.entry
+    try:
+        service.delete_comment(current_user, item)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Commentaire supprimé."), "success")
+    if htmx:
+        return _thread_response(entry)
+    return redirect(url_for("entries.show", entry_id=entry.id) + "#comments")
+
+
+# Notifications ----------------------------------------------------------------------------------
+
+@bp.get("/notifications")
+@login_required
+def notifications_index():
+    return render_template("feedback/notifications.html",
+                           items=notifications.list_for(current_user))
+
+
+@bp.post("/notifications/<id:notification_id>/read")
+@login_required
+def read_notification(notification_id: int):
+    """Mark read, then go where it points."""
+    item = db.session.get(Notification, notification_id)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    notifications.mark_read(current_user, item.id)
+    db.session.commit()
+    if item.request_id:
+        return redirect(url_for("feedback.show", request_id=item.request_id))
+    if item.entry_id:
+        return redirect(url_for("entries.show", entry_id=item.entry_id) + "#comments")
+    return redirect(url_for("feedback.notifications_index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all_notifications():
+    notifications.mark_read(current_user)
+    db.session.commit()
+    flash(_("Toutes les notifications sont lues."), "success")
+    return redirect(url_for("feedback.notifications_index"))
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def unread():
+        def count() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            return notifications.unread_count(current_user)
+        return {"unread_notifications": count, "RequestState": RequestState}
