@@ -12,7 +12,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from portfolio.db import db
-from portfolio.models import ROLES, User
+from portfolio.models import ROLES, Role, User
 from portfolio.services import ServiceError, accounts, directory
 
 
@@ -269,8 +269,46 @@ def reminders(days):
     info(f"{len(sent)} reminder(s) sent for requests open more than {days} days.")
 
 
+@click.command("export")
+@with_appcontext
+@click.option("--learner", "email", required=True, help="The learner's email.")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "zip", "json"]),
+              default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The file to write ('-' for stdout).")
+def export(email, fmt, output):
+    """Write a learner's jury export (their saved selection) to a file."""
+    from portfolio.views.exports import export_file
+
+    learner = _user(email, "learner")
+    if learner.role != Role.LEARNER:
+        raise click.ClickException(f"{email} is not a learner.")
+    handle = export_file(learner, fmt)
+    stream = click.get_binary_stream("stdout") if output == "-" else open(output, "wb")
+    try:
+        while chunk := handle.read(1024 * 1024):
+            stream.write(chunk)
+    finally:
+        if output != "-":
+            stream.close()
+    info(f"Export ({fmt}) of {email} written to {output}.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge():
+    """Erase the accounts whose 30-day grace period is over (for cron)."""
+    from portfolio.services.sharing import purge as purge_accounts
+
+    purged = purge_accounts()
+    db.session.commit()
+    info(f"{len(purged)} account(s) erased.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(export)
+    app.cli.add_command(purge)
     app.cli.add_command(notify)
     app.cli.add_command(demo)
     app.cli.add_command(frameworks)

@@ -31,6 +31,7 @@ from portfolio.models.framework import (
     Framework,
     enrolment_blocks,
 )
+from portfolio.models.sharing import AuditLine, ExportSelection, ShareAccess, ShareLink
 from portfolio.models.user import (
     ROLES,
     Assignment,
@@ -70,6 +71,10 @@ __all__ = [
     "Enrolment",
     "Framework",
     "enrolment_blocks",
+    "AuditLine",
+    "ExportSelection",
+    "ShareAccess",
+    "ShareLink",
     "ROLES",
     "Assignment",
     "AssignmentKind",

@@ -65,6 +65,8 @@ class User(Base):
     password_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when the person asked to erase their account; a login before the purge cancels it.
+    erase_requested_at: Mapped[datetime | None]
     # Notifications are always in the app; by email too unless the person turns it off.
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True,
                                                       server_default=true())

@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portfolio.views import (account, admin, admin_frameworks, auth, entries, feedback,
-                                 frameworks, home, progress)
+    from portfolio.views import (account, admin, admin_frameworks, auth, entries, exports,
+                                 feedback, frameworks, home, progress)
 
     for module in (auth, home, account, admin, admin_frameworks, frameworks, entries, progress,
-                   feedback):
+                   feedback, exports):
         app.register_blueprint(module.bp)
     feedback.init_app(app)

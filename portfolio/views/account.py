@@ -109,3 +109,42 @@ def logout_everywhere():
     session.clear()
     flash(_("Vous êtes déconnecté·e de tous vos appareils."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/data")
+@login_required
+def my_data():
+    """Everything the app holds about me, as a ZIP (data.json and my files)."""
+    import tempfile
+    from datetime import date
+
+    from flask import send_file
+
+    from portfolio.services import sharing
+
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    sharing.write_personal_archive(current_user, handle)
+    handle.seek(0)
+    response = send_file(handle, mimetype="application/zip", as_attachment=True,
+                         download_name=f"mes-donnees-portfolio-{date.today().isoformat()}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/erase")
+@fresh_login_required
+def erase():
+    """Ask for the account to be erased after 30 days; logging in before then cancels it."""
+    from portfolio.services import sharing
+
+    try:
+        sharing.request_erasure(current_user, request.form.get("password", ""))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("account.settings") + "#erase")
+    accounts.close_all_login_sessions(current_user)
+    db.session.commit()
+    session.clear()
+    flash(_("Votre compte sera effacé dans 30 jours, avec tout son contenu. Pour annuler, "
+            "reconnectez-vous avant."), "info")
+    return redirect(url_for("auth.login"))

@@ -14,7 +14,7 @@ from portfolio.auth import safe_next
 from portfolio.db import db
 from portfolio.extensions import limiter
 from portfolio.forms import STRIP, apply_service_error
-from portfolio.services import ServiceError, accounts
+from portfolio.services import ServiceError, accounts, sharing
 
 bp = Blueprint("auth", __name__)
 
@@ -72,6 +72,10 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Bienvenue, %(name)s.", name=user.name), "success")
+            if sharing.cancel_erasure(user):
+                db.session.commit()
+                flash(_("Vous vous êtes reconnecté·e : l'effacement de votre compte est "
+                        "annulé."), "info")
             return redirect(safe_next(form.next.data) or url_for("home.index"))
         db.session.commit()  # a rehash or nothing; the failure itself is only logged
     status = 422 if form.is_submitted() else 200

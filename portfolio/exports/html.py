@@ -1,0 +1,76 @@
+"""The self-contained HTML file: inline CSS and SVG, no request of any kind, printable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import render_template
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from portfolio.radar import Series, radar_svg
+
+# render_markdown() output has a known shape: double-quoted attributes, links with rel.
+_OWN_IMAGE = re.compile(r'<img ([^>]*?)src="/attachments/(\d+)"([^>]*)>')
+_ALT = re.compile(r'alt="([^"]*)"')
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+
+AttachmentHref = Callable[[dict], "str | None"]
+
+
+def radar_of(framework: dict, id_prefix: str) -> Markup:
+    """The radar drawn from the model's numbers (so every writer draws the same)."""
+    blocks = framework["blocks"]
+    top = max(s["value"] for s in framework["scale"])
+    gaps = [b["code"] for b in blocks if b["gap"]]
+    description = _("Un axe par bloc, de 0 au centre à %(max)d au bord. Le tableau qui suit "
+                    "donne les mêmes valeurs.", max=top)
+    if gaps:
+        description += " " + _("Auto-évaluation au-dessus de celle du tuteur d'un niveau ou "
+                               "plus : %(blocks)s.", blocks=", ".join(gaps))
+    svg = radar_svg(
+        [b["code"] for b in blocks],
+        [Series("self", _("Auto-évaluation"), [b["self_mean"] for b in blocks]),
+         Series("referent", _("Évaluation du tuteur"), [b["referent_mean"] for b in blocks]),
+         Series("coverage", _("Couverture par des preuves"),
+                [b["coverage"] * top for b in blocks])],
+        top, title=_("Radar de progression : %(fw)s", fw=framework["title"]),
+        description=description, id_prefix=id_prefix,
+        highlight={i for i, b in enumerate(blocks) if b["gap"]}, gap_label=_("(écart)"))
+    return Markup(svg)  # noqa: S704 (radar_svg escapes every text it draws)
+
+
+def offline_html(html: str, attachments: dict[int, dict], href: AttachmentHref) -> Markup:
+    """Stored entry HTML made self-contained: own images point into the export (or become
+    their alt text), and links to other sites become plain text with the address shown."""
+    def image(match: re.Match) -> str:
+        item = attachments.get(int(match.group(2)))
+        target = href(item) if item else None
+        if target:
+            return f'<img {match.group(1)}src="{escape(target)}"{match.group(3)}>'
+        alt = _ALT.search(match.group(0))
+        return f"[{alt.group(1) if alt else 'image'}]"
+
+    def link(match: re.Match) -> str:
+        url, text = match.group(1), match.group(2)
+        if url.startswith("#"):
+            return match.group(0)
+        return f'{text} <span class="url">&lt;{url}&gt;</span>' if text != url else \
+            f'<span class="url">{url}</span>'
+
+    return Markup(_LINK.sub(link, _OWN_IMAGE.sub(image, html or "")))  # noqa: S704
+
+
+def write_html(model: dict, href: AttachmentHref | None = None, *, noindex: bool = False) -> str:
+    """The whole portfolio as one HTML document (a string)."""
+    from portfolio.views.entries import REFLECTION_LABELS
+
+    href = href or (lambda item: None)
+    attachments = {a["id"]: a for e in model["entries"] for a in e["attachments"]}
+    entries = {e["id"]: e for e in model["entries"]}
+    return render_template(
+        "exports/portfolio.html", m=model, entries=entries,
+        radars={f["code"]: radar_of(f, f"radar-{f['code']}") for f in model["frameworks"]},
+        body=lambda html: offline_html(html, attachments, href), href=href, noindex=noindex,
+        reflection_labels=REFLECTION_LABELS)

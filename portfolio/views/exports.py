@@ -1,0 +1,185 @@
+"""The jury export (choose, preview, download), share links and the jury's view of them."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portfolio import storage
+from portfolio.db import db
+from portfolio.exports import build_model, exportable_entries
+from portfolio.exports.html import write_html
+from portfolio.exports.writers import write_json, write_pdf, write_zip
+from portfolio.models import Entry, Role
+from portfolio.services import ServiceError
+from portfolio.services import sharing as service
+
+bp = Blueprint("exports", __name__)
+
+FORMATS = {
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+    "zip": ("application/zip", "zip"),
+    "json": ("application/json", "json"),
+}
+# The jury's page: the export's own inline CSS and SVG, nothing else, never indexed.
+SHARE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def _learner_only():
+    if current_user.role != Role.LEARNER:
+        abort(404)
+
+
+def export_file(learner, fmt: str, selection=None):
+    """Write the export in a format to a temporary file (bounded memory); return it open."""
+    model = build_model(learner, selection if selection is not None
+                        else service.selection_of(learner))
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    if fmt == "html":
+        handle.write(write_html(model).encode("utf-8"))
+    elif fmt == "json":
+        handle.write(write_json(model).encode("utf-8"))
+    elif fmt == "pdf":
+        write_pdf(model, handle)
+    else:
+        write_zip(model, handle)
+    handle.seek(0)
+    return handle
+
+
+def _page(status=200, new_link=None, new_token=None, errors=None):
+    learner = current_user
+    selection = service.selection_of(learner)
+    entries = exportable_entries(learner)
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        key = entry.tags[0].competency.block.code if entry.tags else _("Sans compétence")
+        groups.setdefault(key, []).append(entry)
+    others = db.session.query(Entry).filter(Entry.learner_id == learner.id,
+                                            Entry.visibility != "jury").count()
+    return render_template(
+        "exports/index.html", groups=groups, selection=selection, others=others,
+        links=service.links_of(learner), new_link=new_link, new_token=new_token,
+        errors=errors or {}, today=date.today()), status
+
+
+@bp.get("/export")
+@login_required
+def index():
+    """Choose what the jury reads, preview it, download it, share it."""
+    _learner_only()
+    return _page()
+
+
+@bp.post("/export")
+@login_required
+def save():
+    _learner_only()
+    chosen = {int(v) for v in request.form.getlist("entries") if v.isdigit() and len(v) < 10}
+    all_ids = [e.id for e in exportable_entries(current_user)]
+    service.save_selection(current_user, [i for i in all_ids if i not in chosen],
+                           bool(request.form.get("include_feedback")),
+                           bool(request.form.get("include_attachments")))
+    db.session.commit()
+    flash(_("Sélection enregistrée."), "success")
+    return redirect(url_for("exports.index"))
+
+
+@bp.get("/export/preview")
+@login_required
+def preview():
+    """The HTML export as the jury will read it."""
+    _learner_only()
+    response = Response(write_html(build_model(current_user,
+                                               service.selection_of(current_user))))
+    response.headers["Content-Security-Policy"] = SHARE_CSP
+    return response
+
+
+@bp.get("/export/download/<fmt>")
+@login_required
+def download(fmt: str):
+    _learner_only()
+    if fmt not in FORMATS:
+        abort(404)
+    mimetype, extension = FORMATS[fmt]
+    handle = export_file(current_user, fmt)
+    name = f"portfolio-{date.today().isoformat()}.{extension}"
+    response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/export/links")
+@login_required
+def create_link():
+    """A new share link; its address is shown once, on this answer only."""
+    _learner_only()
+    raw = request.form.get("days", "")
+    days = int(raw) if raw.isdigit() and len(raw) < 5 else (None if not raw else -1)
+    try:
+        link, token = service.create_link(current_user, request.form.get("label"), days)
+    except ServiceError as error:
+        return _page(status=422, errors={error.field or "days": error.message})
+    db.session.commit()
+    return _page(status=201, new_link=link, new_token=token)
+
+
+@bp.post("/export/links/<id:link_id>/revoke")
+@login_required
+def revoke_link(link_id: int):
+    _learner_only()
+    try:
+        service.revoke(current_user, link_id)
+    except ServiceError:
+        abort(404)
+    db.session.commit()
+    flash(_("Lien révoqué : il ne s'ouvre plus."), "success")
+    return redirect(url_for("exports.index") + "#links")
+
+
+# The jury's side: no account, the token is the key ---------------------------------------------
+
+def _shared_headers(response):
+    response.headers["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/s/<token>")
+def shared(token: str):
+    """The frozen export behind a valid link; anything else is a 404 that says nothing."""
+    link = service.open_link(token)
+    if link is None:
+        abort(404)
+    service.log_access(link, request.user_agent.string, "/")
+    db.session.commit()
+    html = write_html(link.snapshot, lambda a: url_for("exports.shared_file", token=token,
+                                                       attachment_id=a["id"]),
+                      noindex=True)
+    response = Response(html)
+    response.headers["Content-Security-Policy"] = SHARE_CSP
+    return _shared_headers(response)
+
+
+@bp.get("/s/<token>/files/<id:attachment_id>")
+def shared_file(token: str, attachment_id: int):
+    link = service.open_link(token)
+    item = service.snapshot_attachment(link, attachment_id) if link else None
+    if item is None:
+        abort(404)
+    service.log_access(link, request.user_agent.string, f"/files/{attachment_id}")
+    db.session.commit()
+    response = send_file(storage.path_of(item.stored_name), mimetype=item.content_type,
+                         as_attachment=not item.inline, download_name=item.name, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _shared_headers(response)
