@@ -97,6 +97,8 @@ class Config:
     ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", ATTACHMENT_MAX_BYTES + 5 * 1024 * 1024)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+    # Requests per API token (Flask-Limiter syntax).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     # `portfolio notify reminders` reminds referents of requests open longer than this.
     FEEDBACK_REMINDER_DAYS = _int("FEEDBACK_REMINDER_DAYS", 7)
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024

@@ -23,6 +23,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     load_config(app, config, overrides, CONFIGS)
 
     from portfolio import (
+        api,
         auth,
         cli,
         db,
@@ -46,6 +47,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     i18n.init_app(app)
     auth.init_app(app)
     views.init_app(app)
+    api.init_app(app)
     health.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

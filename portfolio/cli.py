@@ -294,6 +294,26 @@ def export(email, fmt, output):
     info(f"Export ({fmt}) of {email} written to {output}.")
 
 
+tokens = AppGroup("tokens", help="Personal access tokens for the JSON API.")
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="Whose token.")
+@click.option("--name", default="", help="A label to recognise it by.")
+def create_token(email, name):
+    """Create an API token and print it, alone, on stdout (it is shown only once)."""
+    from portfolio.services import tokens as token_service
+
+    user = _user(email, "token owner")
+    try:
+        _item, token = token_service.create_token(user, name)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(token)
+    info(f"Token created for {email}; it will not be shown again.")
+
+
 @click.command("purge")
 @with_appcontext
 def purge():
@@ -308,6 +328,7 @@ def purge():
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(export)
+    app.cli.add_command(tokens)
     app.cli.add_command(purge)
     app.cli.add_command(notify)
     app.cli.add_command(demo)

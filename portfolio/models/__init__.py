@@ -31,7 +31,7 @@ from portfolio.models.framework import (
     Framework,
     enrolment_blocks,
 )
-from portfolio.models.sharing import AuditLine, ExportSelection, ShareAccess, ShareLink
+from portfolio.models.sharing import ApiToken, AuditLine, ExportSelection, ShareAccess, ShareLink
 from portfolio.models.user import (
     ROLES,
     Assignment,
@@ -71,6 +71,7 @@ __all__ = [
     "Enrolment",
     "Framework",
     "enrolment_blocks",
+    "ApiToken",
     "AuditLine",
     "ExportSelection",
     "ShareAccess",

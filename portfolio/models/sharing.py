@@ -71,3 +71,19 @@ class AuditLine(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int | None]
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiToken(Base):
+    """A personal access token for the JSON API: shown once, stored as its SHA-256."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user = relationship("User")

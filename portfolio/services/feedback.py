@@ -105,7 +105,8 @@ def close(learner: User, request: FeedbackRequest) -> None:
 
 
 def answer(referent: User, request: FeedbackRequest, body: str | None,
-           levels: dict[int, int] | None = None) -> Comment:
+           levels: dict[int, int] | None = None,
+           comments: dict[int, str] | None = None) -> Comment:
     """The referent answers: a comment, and levels for the entry's compétences if they wish."""
     if request.referent_id != referent.id or not is_referent_of(referent, request.learner_id):
         raise ServiceError(_("Cette demande ne vous est pas adressée."), code="not_found")
@@ -122,7 +123,8 @@ def answer(referent: User, request: FeedbackRequest, body: str | None,
     for competency_id, level in (levels or {}).items():
         assessments.assess_as_referent(referent, learner, db.session.get(Competency,
                                                                          competency_id),
-                                       level, _("Retour sur « %(title)s »", title=entry.title))
+                                       level, (comments or {}).get(competency_id)
+                                       or _("Retour sur « %(title)s »", title=entry.title))
     _event(request, RequestState.ANSWERED, referent)
     db.session.flush()
     notify(learner, "answer", actor=referent, entry=entry, request=request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, fresh_login_required, login_required, login_user
@@ -16,6 +16,7 @@ from portfolio.forms import ONE_LINE, apply_service_error
 from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import LoginSession
 from portfolio.services import ServiceError, accounts
+from portfolio.services.tokens import tokens_of
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -41,14 +42,14 @@ class PasswordForm(FlaskForm):
         DataRequired(), EqualTo("new", message=_l("Les deux mots de passe diffèrent."))])
 
 
-def _render(profile_form=None, password_form=None, status=200):
+def _render(profile_form=None, password_form=None, status=200, new_token=None):
     logins = db.session.scalars(select(LoginSession).where(
         LoginSession.user_id == current_user.id).order_by(LoginSession.created_at.desc())).all()
     return render_template(
         "account/settings.html",
         profile_form=profile_form or ProfileForm(obj=current_user, locale=current_user.locale or ""),
         password_form=password_form or PasswordForm(),
-        logins=logins,
+        logins=logins, tokens=tokens_of(current_user), new_token=new_token,
     ), status
 
 
@@ -148,3 +149,32 @@ def erase():
     flash(_("Votre compte sera effacé dans 30 jours, avec tout son contenu. Pour annuler, "
             "reconnectez-vous avant."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    """A new API token, shown once on this answer."""
+    from portfolio.services import tokens
+
+    try:
+        _item, token = tokens.create_token(current_user, request.form.get("name", ""))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("account.settings") + "#tokens")
+    db.session.commit()
+    return _render(status=201, new_token=token)
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    from portfolio.services import tokens
+
+    try:
+        tokens.revoke_token(current_user, token_id)
+    except ServiceError:
+        abort(404)
+    db.session.commit()
+    flash(_("Jeton révoqué."), "success")
+    return redirect(url_for("account.settings") + "#tokens")
