@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 export PORT
 
-.PHONY: run test test-pg bench translations extract-messages clean
+.PHONY: run test test-pg bench translations extract-messages clean e2e-deps
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ run: translations
 	$(BIN)/portfolio demo --if-empty
 	$(BIN)/portfolio run --host 127.0.0.1 --port $(PORT)
 
+## axe-core for the accessibility checks, from the npm registry (skipped without npm).
+AXE := tests/e2e/.npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	-command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix tests/e2e/.npm axe-core@4.11
+
+e2e-deps: $(AXE)
+
 ## make test: the whole suite (PostgreSQL tests too when PORTFOLIO_TEST_DATABASE_URL is set).
-test: translations
+## The browser tests run when Debian's Chromium is installed (/usr/bin/chromium), else skip.
+test: translations e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 extract-messages: $(BIN)/.installed

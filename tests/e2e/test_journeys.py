@@ -1,0 +1,172 @@
+"""The whole loop in a real browser, with JavaScript and without: write, tag, attach,
+self-assess, ask; the referent answers with a level; the learner sees it, exports, shares;
+the jury opens the link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import log_in
+from tests.test_entries import png_bytes
+
+
+def write_entry(page, live, people, javascript: bool, tmp_path):
+    page.goto(f"{live}/entries/new?template=situation")
+    page.fill("#title", "Migration de la base clients")
+    page.fill("#occurred_on", "2026-11-02")
+    page.fill("#body", "J'ai **migré** la base.\n\n- inventaire\n- bascule")
+    page.fill("#situation", "Une base vieillissante et une équipe inquiète.")
+    page.fill("#strengths", "La méthode : tout répéter sur une copie.")
+    page.fill("#next_steps", "Automatiser les tests de migration.")
+    page.check("#visibility-2")  # jury (readable by tutors too)
+    for code in ("C2.1", "C3.1"):
+        cid = people.competencies[code]
+        if javascript:
+            page.fill("#picker-q", code)
+            page.locator("#picker-results button", has_text=code).first.click()
+            page.wait_for_selector(f"#tag-row-{cid}")
+        else:
+            page.select_option("#add_competency", str(cid))
+            page.click("button[value=add_tag]")
+            page.wait_for_selector(f"#tag-row-{cid}")
+    page.fill(f"#tags-{people.competencies['C2.1']}-how", "J'ai modélisé le nouveau schéma.")
+    proof = tmp_path / "schema.png"
+    proof.write_bytes(png_bytes())
+    page.set_input_files("#files", str(proof))
+    page.click("button[value=save]")
+    page.wait_for_url(re.compile(r"/entries/\d+$"))
+    assert "Entrée enregistrée" in page.content()
+    assert "J'ai modélisé le nouveau schéma." in page.inner_text("main")
+    assert "schema.png" in page.inner_text("main")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def self_assess(page, live, people, javascript: bool):
+    cid = people.competencies["C2.1"]
+    page.goto(f"{live}/learners/{people.learner.id}/frameworks/ing-num")
+    row = page.locator(f"#competency-{cid}")
+    row.locator("summary", has_text="Justifier").click()
+    row.locator("textarea").fill("Je l'ai fait seul, de bout en bout.")
+    row.locator("button.scale-step[value='3']").click()
+    if javascript:
+        page.wait_for_selector(f"#competency-{cid} .saved")
+    else:
+        page.wait_for_load_state()
+        assert "Niveau enregistré pour C2.1" in page.content()
+    assert "Acquis" in page.locator(f"#competency-{cid} .levels").inner_text()
+
+
+def ask_feedback(page, live, entry_id: int):
+    page.goto(f"{live}/entries/{entry_id}")
+    page.select_option("#ask-referent", label="Sophie Durand")
+    page.fill("#ask-message", "Pouvez-vous regarder la bascule ?")
+    page.click("text=Envoyer la demande")
+    page.wait_for_load_state()
+    assert "Demande envoyée à Sophie Durand" in page.content()
+
+
+def answer(page, live, people):
+    log_in(page, live, people.referent)
+    assert "Migration de la base clients" in page.inner_text("main")
+    page.goto(f"{live}/feedback")
+    page.click("text=Migration de la base clients")
+    page.fill("#answer-body", "Très bien : pense aux **tests**.")
+    page.select_option(f"#level-{people.competencies['C2.1']}", "2")
+    page.click("text=Envoyer la réponse")
+    page.wait_for_load_state()
+    assert "Réponse envoyée à Camille Martin" in page.content()
+
+
+def journey(new_page, live, people, tmp_path, javascript: bool):
+    learner = new_page(javascript)
+    log_in(learner, live, people.learner)
+    entry_id = write_entry(learner, live, people, javascript, tmp_path)
+    self_assess(learner, live, people, javascript)
+    ask_feedback(learner, live, entry_id)
+
+    referent = new_page(javascript)
+    answer(referent, live, people)
+
+    learner.goto(f"{live}/")
+    assert re.search(r"Notifications\s*1", learner.inner_text("header"))
+    # The radar now has a referent series: C2 at 2 (self 3: a gap, marked).
+    assert learner.locator(".series-referent rect").count() >= 1
+    assert "C2 (écart)" in learner.locator("svg.radar").text_content()
+    table = learner.locator(".radar-table table")
+    assert table.count() == 1 and "C2" in table.text_content()  # folded, but there
+    learner.goto(f"{live}/notifications")
+    learner.click("text=Sophie Durand a répondu")
+    assert "pense aux" in learner.inner_text("main")
+
+    learner.goto(f"{live}/export")
+    with learner.expect_download() as download:
+        learner.click("text=Fichier HTML")
+    html = open(download.value.path(), encoding="utf-8").read()
+    assert "Migration de la base clients" in html and "Très bien" in html
+    learner.fill("#link-days", "14")
+    learner.click("text=Créer un lien")
+    url = learner.locator("input.share-url").input_value()
+    assert "/s/" in url
+
+    jury = new_page(javascript)
+    jury.goto(url)
+    assert "Migration de la base clients" in jury.inner_text("body")
+    assert "J'ai modélisé le nouveau schéma." in jury.inner_text("body")
+    assert jury.locator("svg.radar").count() == 1
+    learner.goto(f"{live}/export")
+    assert "1 accès" in learner.inner_text("#links")
+    for page in (learner, referent, jury):
+        assert page.watch.clean(), vars(page.watch)
+
+
+def test_the_journey_with_javascript(new_page, live, people, tmp_path):
+    journey(new_page, live, people, tmp_path, javascript=True)
+
+
+def test_the_journey_without_javascript(new_page, live, people, tmp_path):
+    journey(new_page, live, people, tmp_path, javascript=False)
+
+
+def tab_to(page, element_id: str, limit: int = 40) -> None:
+    """Press Tab until the focus is on the element (as a keyboard user would)."""
+    for _ in range(limit):
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} cannot be reached with Tab")
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_editor_by_keyboard_alone(new_page, live, people, width):
+    page = new_page(True, width=width)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries/new")
+    page.focus("#title")  # the first field; everything after is Tab, typing and Enter
+    page.keyboard.type("Écrit au clavier")
+    tab_to(page, "context")
+    page.keyboard.type("Projet de fin d'études")
+    tab_to(page, "body")
+    page.keyboard.type("Sans souris.")
+    tab_to(page, "picker-q")
+    page.keyboard.type("C4.2")
+    page.wait_for_selector("#picker-results button")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.hasAttribute('data-picker-add')")
+    page.keyboard.press("Enter")  # picks the compétence, focus moves into its row
+    row = f"tags-{people.competencies['C4.2']}-how"
+    for _ in range(100):  # (wait_for_function would need eval, which our CSP forbids)
+        if page.evaluate("document.activeElement && document.activeElement.id") == row:
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the focus did not move into the new tag row")
+    page.keyboard.type("Le rapport le montre.")
+    tab_to(page, "visibility-0")
+    tab_to(page, "save")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/entries/\d+$"))
+    text = page.inner_text("main")
+    assert "Écrit au clavier" in text and "C4.2" in text and "Le rapport le montre." in text
+    assert page.watch.clean(), vars(page.watch)

@@ -1,0 +1,200 @@
+"""Every route of the app against another learner's data, for every role.
+
+The table below says, for each route, what each kind of visitor gets when they aim at
+Camille's data (an entry readable by her tutors and the jury, its file, her comment, her
+feedback request, her notification, her share link and token). A route missing from the table
+fails the suite: a new page cannot ship without an access decision. The admin pages are decided
+in tests/test_admin.py (ADMIN_ROUTES) and the API in its OpenAPI document (tests/test_api.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from portfolio.db import db
+from portfolio.models import Competency, Notification, User
+from portfolio.services import feedback, sharing, tokens
+from portfolio.services import attachments as attachment_service
+from portfolio.services import entries as entry_service
+from tests.helpers import login
+from tests.test_admin import ADMIN_ROUTES
+from tests.test_entries import png_bytes
+
+ROLES = ["anonymous", "learner", "referent", "other_referent", "jury", "admin"]
+# Shorthands: who gets what.
+ALL = dict.fromkeys(ROLES, 200)
+USERS_200 = {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)}
+NOBODY = {"anonymous": 302, **dict.fromkeys(ROLES[1:], 404)}
+
+
+def only(status_for: dict, default: int = 404) -> dict:
+    """Logged-in roles get `default` unless named; anonymous visitors go to the login page."""
+    return {"anonymous": 302, **{r: status_for.get(r, default) for r in ROLES[1:]}}
+
+
+def referent_only(status: int = 200) -> dict:
+    return only({"referent": status})
+
+
+def learner_only(status: int = 200) -> dict:
+    return only({"learner": status})
+
+
+# endpoint -> (method, url, form data, expected status per role)
+MATRIX = {
+    "home.index": ("GET", "/", None, USERS_200),
+    "home.set_language": ("POST", "/language", {"language": "fr"}, dict.fromkeys(ROLES, 302)),
+    "health.healthz": ("GET", "/healthz", None, ALL),
+    "health.readyz": ("GET", "/readyz", None, ALL),
+    "static": ("GET", "/static/css/app.css", None, ALL),
+    "auth.login": ("GET", "/login", None, {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
+    "auth.forgot_password": ("GET", "/password/forgot", None, ALL),
+    "auth.reset_password": ("GET", "/password/reset/not-a-token", None,
+                            dict.fromkeys(ROLES, 302)),
+    "auth.accept_invitation": ("GET", "/invitation/not-a-token", None,
+                               dict.fromkeys(ROLES, 302)),
+    "account.settings": ("GET", "/account/", None, USERS_200),
+    "account.my_data": ("GET", "/account/data", None, USERS_200),
+    "account.update_profile": ("POST", "/account/profile", {"name": ""},
+                               {"anonymous": 302, **dict.fromkeys(ROLES[1:], 422)}),
+    "account.change_password": ("POST", "/account/password", {"current": "x"},
+                                {"anonymous": 302, **dict.fromkeys(ROLES[1:], 422)}),
+    "account.create_token": ("POST", "/account/tokens", {"name": "t"},
+                             {"anonymous": 302, **dict.fromkeys(ROLES[1:], 201)}),
+    "account.revoke_token": ("POST", "/account/tokens/{token}/revoke", {}, NOBODY),
+    "account.erase": ("POST", "/account/erase", {"password": "wrong"},
+                      dict.fromkeys(ROLES, 302)),
+    "entries.csrf_token": ("GET", "/csrf-token", None, ALL),
+    "entries.index": ("GET", "/entries", None,
+                      only({"learner": 200, "referent": 200, "other_referent": 200})),
+    "entries.new": ("GET", "/entries/new", None, learner_only()),
+    "entries.create": ("POST", "/entries", {"title": ""}, learner_only(422)),
+    "entries.show": ("GET", "/entries/{entry}", None, referent_only()),
+    "entries.edit": ("GET", "/entries/{entry}/edit", None, NOBODY),
+    "entries.update": ("POST", "/entries/{entry}", {"title": "Écrasé"}, NOBODY),
+    "entries.history": ("GET", "/entries/{entry}/history", None, NOBODY),
+    "entries.delete": ("POST", "/entries/{entry}/delete", {}, NOBODY),
+    "entries.autosave": ("POST", "/entries/draft", {"entry_id": "{entry}", "title": "x"},
+                         {"anonymous": 401, **dict.fromkeys(ROLES[1:], 404)}),
+    "entries.discard_draft": ("POST", "/entries/draft/discard", {"entry_id": "{entry}"},
+                              NOBODY),
+    "entries.preview": ("POST", "/entries/preview", {"body": "**x**"}, USERS_200),
+    "entries.picker": ("GET", "/entries/picker?q=c2", None, learner_only()),
+    "entries.tag_row": ("GET", "/entries/tag-row?competency={competency}", None,
+                        learner_only()),
+    "entries.attachment": ("GET", "/attachments/{attachment}", None, referent_only()),
+    "feedback.comment": ("POST", "/entries/{entry}/comments", {"body": "Un mot"},
+                         referent_only(302)),
+    "feedback.edit_comment": ("GET", "/comments/{comment}/edit", None, NOBODY),
+    "feedback.update_comment": ("POST", "/comments/{comment}", {"body": "x"}, NOBODY),
+    "feedback.delete_comment": ("POST", "/comments/{comment}/delete", {}, NOBODY),
+    "feedback.ask": ("POST", "/entries/{entry}/feedback-requests", {"referent": "{referent}"},
+                     NOBODY),
+    "feedback.index": ("GET", "/feedback", None,
+                       only({"learner": 200, "referent": 200, "other_referent": 200})),
+    "feedback.show": ("GET", "/feedback/{request}", None, referent_only()),
+    "feedback.withdraw": ("POST", "/feedback/{request}/withdraw", {}, NOBODY),
+    "feedback.close": ("POST", "/feedback/{request}/close", {}, NOBODY),
+    "feedback.answer": ("POST", "/feedback/{request}/answer", {"body": "Vu."},
+                        referent_only(302)),
+    "feedback.notifications_index": ("GET", "/notifications", None, USERS_200),
+    "feedback.read_notification": ("POST", "/notifications/{notification}/read", {}, NOBODY),
+    "feedback.read_all_notifications": ("POST", "/notifications/read-all", {},
+                                        dict.fromkeys(ROLES, 302)),
+    "frameworks.index": ("GET", "/frameworks/", None, USERS_200),
+    "frameworks.show": ("GET", "/frameworks/ing-num", None, USERS_200),
+    "frameworks.competency": ("GET", "/frameworks/ing-num/competencies/C2.1", None, USERS_200),
+    "frameworks.mine": ("GET", "/frameworks/mine", None, learner_only()),
+    "progress.learner": ("GET", "/learners/{learner}", None, referent_only()),
+    "progress.assessment_page": ("GET", "/learners/{learner}/frameworks/ing-num", None,
+                                 referent_only()),
+    "progress.competency": ("GET", "/learners/{learner}/competencies/{competency}", None,
+                            referent_only()),
+    "progress.set_self_level": ("POST", "/learners/{learner}/competencies/{competency}/self",
+                                {"level": "2", "justification": "x"}, NOBODY),
+    "progress.set_referent_level": ("POST",
+                                    "/learners/{learner}/competencies/{competency}/referent",
+                                    {"level": "2"}, referent_only(302)),
+    "exports.index": ("GET", "/export", None, learner_only()),
+    "exports.save": ("POST", "/export", {"include_feedback": "1"}, learner_only(302)),
+    "exports.preview": ("GET", "/export/preview", None, learner_only()),
+    "exports.download": ("GET", "/export/download/html", None, learner_only()),
+    "exports.create_link": ("POST", "/export/links", {"days": "3"}, learner_only(201)),
+    "exports.revoke_link": ("POST", "/export/links/{link}/revoke", {}, NOBODY),
+    "exports.shared": ("GET", "/s/{token}", None, ALL),
+    "exports.shared_file": ("GET", "/s/{token}/files/{attachment}", None, ALL),
+    # These end the visitor's own session: they run last.
+    "account.logout_everywhere": ("POST", "/account/logout-everywhere", {},
+                                  dict.fromkeys(ROLES, 302)),
+    "auth.logout": ("POST", "/logout", {}, dict.fromkeys(ROLES, 302)),
+}
+DELEGATED = ("admin.", "admin_frameworks.", "api.")
+
+
+@pytest.fixture
+def camille(app, people):
+    """Camille's data, that everybody else aims at."""
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        referent = db.session.get(User, people.referent.id)
+        c21 = db.session.get(Competency, people.competencies["C2.1"])
+        entry = entry_service.create_entry(learner, entry_service.EntryData(
+            title="L'entrée de Camille", visibility="jury", occurred_on=date(2026, 5, 1),
+            tags=[entry_service.TagData(c21.id)]))
+        attachment = attachment_service.store_upload(entry, __import__("io").BytesIO(
+            png_bytes()), "preuve.png")
+        comment = feedback.add_comment(learner, entry, "Mon commentaire")
+        request = feedback.request_feedback(learner, entry, referent.id, "Un avis ?")
+        feedback.add_comment(referent, entry, "Réponse du tuteur")  # notifies Camille
+        notification = db.session.scalar(db.select(Notification.id).where(
+            Notification.user_id == learner.id))
+        link, token = sharing.create_link(learner, "Jury", 30)
+        api_token, _secret = tokens.create_token(learner, "script")
+        db.session.commit()
+        return SimpleNamespace(
+            entry=entry.id, attachment=attachment.id, comment=comment.id, request=request.id,
+            notification=notification, link=link.id, token=token, competency=c21.id,
+            learner=learner.id, referent=referent.id, api_token=api_token.id)
+
+
+def test_every_route_has_a_decision(app):
+    admin_prefixes = {p.split("{")[0].rstrip("/") for _m, p in ADMIN_ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(DELEGATED):
+            if rule.endpoint.startswith("admin"):
+                assert rule.rule.split("<")[0].rstrip("/") in admin_prefixes, rule.rule
+            continue
+        if rule.endpoint not in MATRIX:
+            missing.append(f"{rule.endpoint} {rule.rule}")
+        else:
+            method = MATRIX[rule.endpoint][0]
+            assert method in rule.methods, (rule.endpoint, method)
+    assert missing == [], "routes without an access decision:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_matrix(app, client, people, camille, role):
+    who = {"learner": people.other_learner, "referent": people.referent,
+           "other_referent": people.other_referent, "jury": people.jury,
+           "admin": people.admin}.get(role)
+    if who is not None:
+        assert login(client, who).status_code == 302
+    wrong = []
+    for endpoint, (method, url, data, expected) in MATRIX.items():
+        if endpoint == "account.revoke_token":
+            path = url.format(token=camille.api_token)
+        else:
+            path = url.format(**vars(camille))
+        if method == "GET":
+            response = client.get(path)
+        else:
+            form = {k: str(v).format(**vars(camille)) for k, v in (data or {}).items()}
+            form["csrf_token"] = client.get("/csrf-token").json["token"]
+            response = client.post(path, data=form)
+        if response.status_code != expected[role]:
+            wrong.append(f"{method} {url}: {response.status_code}, expected {expected[role]}")
+    assert wrong == [], f"{role}:\n" + "\n".join(wrong)
