@@ -35,6 +35,10 @@ e2e-deps: $(AXE)
 test: translations e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test).
+bench: translations
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .
 	$(BIN)/pybabel update -i portfolio/translations/messages.pot -d portfolio/translations --no-fuzzy-matching

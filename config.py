@@ -26,11 +26,14 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
     """Development defaults: embedded SQLite, emails printed and kept in an outbox."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'portfolio.sqlite3'}"
     )
@@ -121,7 +124,7 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls, settings: dict) -> None:
         key = settings.get("SECRET_KEY") or ""
-        if key == Config.SECRET_KEY or len(key) < 32:
+        if key == DEV_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set in the environment (at least 32 characters) "
                 "to run Portfolio in production; for example: "

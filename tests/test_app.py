@@ -71,3 +71,24 @@ def test_anonymous_home_goes_to_login(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/login")
+
+
+def test_production_starts_with_a_secret_from_the_environment(tmp_path):
+    """As gunicorn runs it: config read from the environment in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PORTFOLIO_CONFIG": "production", "SECRET_KEY": "s" * 48,
+           "DATABASE_URL": f"sqlite:///{tmp_path}/p.db", "PORTFOLIO_INSTANCE": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "from portfolio import create_app; "
+                               "print(create_app().config['ENV_NAME'])"],
+        env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "production"
+    env["SECRET_KEY"] = "dev-only-not-secret"
+    refused = subprocess.run([sys.executable, "-c", "from portfolio import create_app; "
+                                                    "create_app()"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr

@@ -1,0 +1,190 @@
+"""The benchmark: generate the data set, serve it under gunicorn, load each page with wrk.
+
+For SQLite and PostgreSQL in turn: p50/p95 latency and requests per second of the learner
+dashboard (with its radar), the timeline with a filter and a search, an entry page, the
+referent inbox, the HTML export and a trivial route (/healthz); each page's throughput as a
+share of the trivial route's in the same run; the time of the HTML and PDF exports of a
+200-entry portfolio; the size of each page. Figures go to bench/results/. Usage:
+
+    make bench                          # both databases, default data set
+    python bench/run.py --db sqlite --learners 30 --entries 200 --duration 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+WRK_SCRIPT = HERE / "report.lua"
+TARGETS = {  # p95 (ms) and share of the trivial route's throughput the issue asks for
+    "p95_ms": 50, "throughput_ratio": 0.25, "html_export_s": 1.0, "pdf_export_s": 10.0,
+    "page_kb": 100}
+
+
+def database_url(kind: str) -> str:
+    if kind == "sqlite":
+        (HERE / "data").mkdir(exist_ok=True)
+        return f"sqlite:///{HERE / 'data' / 'bench.sqlite3'}"
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_URL + "postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS portfolio_bench WITH (FORCE)"))
+        conn.execute(text("CREATE DATABASE portfolio_bench"))
+    admin.dispose()
+    return PG_URL + "portfolio_bench"
+
+
+class Server:
+    def __init__(self, url: str, port: int, workers: int):
+        self.port = port
+        env = {**os.environ, "PORTFOLIO_CONFIG": "production", "DATABASE_URL": url,
+               "SECRET_KEY": secrets.token_urlsafe(48), "SESSION_COOKIE_SECURE": "0",
+               "PUBLIC_URL": f"http://127.0.0.1:{port}", "MAIL_BACKEND": "outbox",
+               "RATELIMIT_ENABLED": "0", "PORTFOLIO_INSTANCE": str(HERE / "data")}
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        self.process = subprocess.Popen(
+            [gunicorn, "--workers", str(workers), "--threads", "2", "--bind",
+             f"127.0.0.1:{port}", "--log-level", "warning", "portfolio:create_app()"],
+            cwd=ROOT, env=env)
+        for _ in range(100):
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def request(self, method, path, body=None, cookie="", content_type=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Cookie": cookie} if cookie else {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        cookies = response.headers.get_all("Set-Cookie") or []
+        conn.close()
+        return response.status, data, cookies
+
+    def login(self, email: str, password: str) -> str:
+        status, page, cookies = self.request("GET", "/login")
+        token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        jar = "; ".join(c.split(";", 1)[0] for c in cookies)
+        form = urlencode({"email": email, "password": password, "csrf_token": token.decode()})
+        status, _body, cookies = self.request("POST", "/login", form, jar,
+                                              "application/x-www-form-urlencoded")
+        assert status == 302, f"login of {email} failed ({status})"
+        return "; ".join(c.split(";", 1)[0] for c in cookies)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(30)
+
+
+def wrk(port: int, path: str, cookie: str, duration: int, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(WRK_SCRIPT),
+         "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(kind: str, args) -> dict:
+    from bench.generate import PASSWORD, generate
+
+    url = database_url(kind)
+    print(f"== {kind}: generating {args.learners} learners x {args.entries} entries",
+          file=sys.stderr)
+    counts = generate(url, args.learners, args.entries)
+    print(f"   {counts}", file=sys.stderr)
+    server = Server(url, args.port, args.workers)
+    try:
+        learner = server.login("apprenti0@bench.test", PASSWORD)
+        referent = server.login("tuteur0@bench.test", PASSWORD)
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            entry_id = conn.execute(text(
+                "SELECT e.id FROM entries e JOIN users u ON u.id = e.learner_id "
+                "WHERE u.email = 'apprenti0@bench.test' ORDER BY e.id LIMIT 1")).scalar()
+        engine.dispose()
+        pages = {
+            "trivial (/healthz)": ("/healthz", ""),
+            "learner dashboard": ("/", learner),
+            "timeline, filter + search": ("/entries?kind=project&q=evaluer", learner),
+            "entry page": (f"/entries/{entry_id}", learner),
+            "referent inbox": ("/feedback", referent),
+            "HTML export": ("/export/download/html", learner),
+        }
+        results = {}
+        for name, (path, cookie) in pages.items():
+            status, body, _c = server.request("GET", path, cookie=cookie)
+            assert status == 200, f"{name}: {status}"
+            figures = wrk(args.port, path, cookie, args.duration, args.connections)
+            figures["kb"] = round(len(body) / 1024, 1)
+            results[name] = figures
+            print(f"   {name:28} p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} "
+                  f"ms  {figures['rps']:8.1f} req/s  {figures['kb']:6.1f} kB  "
+                  f"errors {figures['errors']}", file=sys.stderr)
+        trivial = results["trivial (/healthz)"]["rps"]
+        for figures in results.values():
+            figures["ratio"] = round(figures["rps"] / trivial, 3) if trivial else None
+        exports = {}
+        for fmt in ("html", "pdf"):
+            started = time.perf_counter()
+            status, body, _c = server.request("GET", f"/export/download/{fmt}", cookie=learner)
+            exports[f"{fmt}_export_s"] = round(time.perf_counter() - started, 3)
+            exports[f"{fmt}_export_kb"] = round(len(body) / 1024, 1)
+            assert status == 200
+        print(f"   exports of a {args.entries}-entry portfolio: {exports}", file=sys.stderr)
+    finally:
+        server.stop()
+    return {"database": kind, "data": counts, "pages": results, "exports": exports}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--learners", type=int, default=300)
+    parser.add_argument("--entries", type=int, default=200)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    runs = []
+    for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+        runs.append(measure(kind, args))
+    report = {"when": datetime.now().isoformat(timespec="seconds"), "machine": {
+        "cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "settings": vars(args), "targets": TARGETS, "runs": runs}
+    out = HERE / "results" / f"{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    (HERE / "results" / "latest.json").write_text(json.dumps(report, indent=2))
+    print(f"figures written to {out.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
