@@ -38,6 +38,8 @@ test: translations e2e-deps
 ## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test).
 bench: translations
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/writers.py --db sqlite
+	$(BIN)/python bench/writers.py --db postgres
 
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .

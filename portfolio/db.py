@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,6 +87,21 @@ def _sqlite_listeners(engine: Engine, busy_timeout_ms: int) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+log = logging.getLogger(__name__)
+
+
+def _end_session_safely(_error=None) -> None:
+    try:
+        db.session.remove()
+    except Exception:  # the connection is gone: drop it, the pool will open a new one
+        log.warning("database session could not be closed cleanly; connection discarded")
+        try:
+            db.session.registry().invalidate()
+        except Exception:
+            pass
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     """Bind the database to the app with the settings its backend needs."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -100,6 +117,9 @@ def init_app(app: Flask) -> None:
     import portfolio.search  # noqa: F401  (and the full-text tables next to them)
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's, so it runs first: ending the session on a connection
+    # the database dropped must not turn the answer (a 503 page) into a server error.
+    app.teardown_appcontext(_end_session_safely)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
                      compare_type=True)
     if url.startswith("sqlite"):

@@ -6,7 +6,7 @@ import logging
 import math
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -64,7 +64,13 @@ def render_error(status: int, message: str | None = None, headers: dict | None =
         template = "errors/_error.html"
     else:
         template = "errors/standalone.html" if standalone else "errors/page.html"
-    body = render_template(template, status=status, title=title, message=message)
+    if status >= 500:
+        # Straight from the template, without the context processors: Flask-Login's would
+        # load the user, from the very database that may be down.
+        body = current_app.jinja_env.get_template(template).render(
+            status=status, title=title, message=message, request=request)
+    else:
+        body = render_template(template, status=status, title=title, message=message)
     return body, status, headers
 
 

@@ -83,3 +83,24 @@ def test_app_recovers_when_the_database_returns(tmp_path):
     with app.app_context():
         db.create_all()
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_503_for_a_logged_in_user_when_the_connection_drops(client, login_as, monkeypatch,
+                                                          htmx):
+    """The user is loaded from the database on every request, and again by the templates'
+    context: the error page must not try a third time (found by bench/writers.py)."""
+    from sqlalchemy.exc import OperationalError
+
+
+    login_as("learner")
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    import portfolio.auth
+
+    monkeypatch.setattr(portfolio.auth, "load_login", gone)
+    response = client.get("/entries", headers={"HX-Request": "true"} if htmx else {})
+    assert response.status_code == 503
+    assert "base de données" in response.get_data(as_text=True)
