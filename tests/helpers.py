@@ -30,3 +30,26 @@ def login(client, user, remember: bool = False, password: str | None = None):
     if remember:
         data["remember"] = "y"
     return client.post("/login", data=data)
+
+
+def count_queries(app, client, path: str) -> int:
+    """How many SQL statements the page at `path` runs (it must answer 200)."""
+    from sqlalchemy import event
+
+    from portfolio.db import db
+
+    count = 0
+
+    def on_execute(*_args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200, path
+    return count

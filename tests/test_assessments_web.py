@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portfolio.db import db
 from portfolio.models import Assessment, User
 from portfolio.services import assessments
 from portfolio.services import entries as entry_service
-from tests.helpers import csrf_token, login
+from tests.helpers import count_queries, csrf_token, login
 from tests.test_entries import create, tag_fields
 
 HX = {"HX-Request": "true"}
@@ -226,24 +226,6 @@ def test_compare_with_an_earlier_date(client, people, app):
     assert client.get("/?at=2999-01-01").status_code == 200
 
 
-def _count_queries(app, client, path):
-    count = 0
-
-    def on_execute(*_args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    assert response.status_code == 200
-    return count
-
-
 def _grow(app, people, entries: int, rounds: int):
     """Add entries tagged across the blocks and rounds of assessments of every compétence."""
     from portfolio.models import Competency
@@ -268,17 +250,17 @@ def _grow(app, people, entries: int, rounds: int):
 def test_dashboards_make_as_many_queries_whatever_the_data(client, people, app):
     _grow(app, people, entries=3, rounds=1)
     login(client, people.learner)
-    learner_small = _count_queries(app, client, "/")
-    learner_compare = _count_queries(app, client, "/?compare=three_months")
-    page_small = _count_queries(app, client, f"/learners/{people.learner.id}/frameworks/ing-num")
+    learner_small = count_queries(app, client, "/")
+    learner_compare = count_queries(app, client, "/?compare=three_months")
+    page_small = count_queries(app, client, f"/learners/{people.learner.id}/frameworks/ing-num")
     switch(client, people.referent)
-    referent_small = _count_queries(app, client, "/")
+    referent_small = count_queries(app, client, "/")
     _grow(app, people, entries=120, rounds=6)
-    assert _count_queries(app, client, "/") == referent_small
+    assert count_queries(app, client, "/") == referent_small
     switch(client, people.learner)
-    assert _count_queries(app, client, "/") == learner_small
-    assert _count_queries(app, client, "/?compare=three_months") == learner_compare
-    assert _count_queries(app, client,
+    assert count_queries(app, client, "/") == learner_small
+    assert count_queries(app, client, "/?compare=three_months") == learner_compare
+    assert count_queries(app, client,
                           f"/learners/{people.learner.id}/frameworks/ing-num") == page_small
     with app.app_context():
         assert db.session.scalar(select(func.count(Assessment.id))) == 2 * 25 * 7

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portfolio.db import db
 from portfolio.models import User
 from portfolio.services import entries as service
-from tests.helpers import login
+from tests.helpers import count_queries, login
 
 
 def write(app, people, *items):
@@ -92,24 +91,6 @@ def test_newest_first_and_paginated(client, learner, people, app):
     assert "Entrée n°04" in second and "Entrée n°24" not in second
 
 
-def _count_queries(app, client, path):
-    count = 0
-
-    def on_execute(*_args):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    assert response.status_code == 200
-    return count
-
-
 def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(client, learner, people,
                                                                        app):
     def fill(n, offset):
@@ -118,9 +99,9 @@ def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(client, le
             for i in range(n)])
 
     fill(10, 0)
-    small = _count_queries(app, client, "/entries")
-    small_search = _count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1")
+    small = count_queries(app, client, "/entries")
+    small_search = count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1")
     fill(190, 10)
-    assert _count_queries(app, client, "/entries") == small
-    assert _count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1") == small_search
+    assert count_queries(app, client, "/entries") == small
+    assert count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1") == small_search
     assert small <= 16
