@@ -15,7 +15,6 @@ from datetime import date
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from portfolio.db import db

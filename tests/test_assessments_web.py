@@ -210,8 +210,9 @@ def test_the_gap_is_highlighted_on_the_radar_and_in_the_table(client, people, ap
 
 
 def test_compare_with_an_earlier_date(client, people, app):
-    import time_machine
     from datetime import UTC, datetime
+
+    import time_machine
 
     with time_machine.travel(datetime(2026, 9, 10, 12, tzinfo=UTC), tick=False):
         _assess(app, people, "C1.1", 1, None)

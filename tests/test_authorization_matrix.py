@@ -16,9 +16,9 @@ import pytest
 
 from portfolio.db import db
 from portfolio.models import Competency, Notification, User
-from portfolio.services import feedback, sharing, tokens
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
+from portfolio.services import feedback, sharing, tokens
 from tests.helpers import login
 from tests.test_admin import ADMIN_ROUTES
 from tests.test_entries import png_bytes

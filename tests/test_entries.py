@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portfolio import storage
 from portfolio.db import db
-from portfolio.models import Attachment, Criterion, Entry, EntryRevision, EntryTag, User
+from portfolio.models import Attachment, Criterion, Entry, EntryRevision, User
 from tests.helpers import csrf_token, login
 
 TODAY = "2026-11-02"

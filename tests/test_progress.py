@@ -9,9 +9,8 @@ import time_machine
 
 from portfolio.db import db
 from portfolio.models import Competency, Framework, User
-from portfolio.services import assessments, directory, enrolments
+from portfolio.services import assessments, directory, enrolments, frameworks
 from portfolio.services import entries as entry_service
-from portfolio.services import frameworks
 from portfolio.services.framework_format import validate
 from portfolio.services.progress import progress_of, progress_of_many
 

@@ -30,7 +30,6 @@ from portfolio.services.enrolments import enrolled_competency_ids
 from portfolio.services.frameworks import register_evidence_counter
 from portfolio.text import clean_name, clean_text
 
-
 TITLE_MAX = 200
 CONTEXT_MAX = 300
 REFLECTION_MAX = 10_000

@@ -24,8 +24,7 @@ from portfolio.models import (
     Visibility,
 )
 from portfolio.permissions import REFERENT_VISIBLE, can_read_entry, is_referent_of
-from portfolio.services import ServiceError
-from portfolio.services import assessments
+from portfolio.services import ServiceError, assessments
 from portfolio.services import entries as entry_service
 from portfolio.services.notifications import notify
 from portfolio.text import clean_text

@@ -11,7 +11,16 @@ from sqlalchemy.orm import selectinload
 
 from portfolio import search
 from portfolio.db import db
-from portfolio.models import KINDS, VISIBILITIES, Block, Competency, Entry, EntryTag, Framework, User
+from portfolio.models import (
+    KINDS,
+    VISIBILITIES,
+    Block,
+    Competency,
+    Entry,
+    EntryTag,
+    Framework,
+    User,
+)
 from portfolio.permissions import readable_entries
 
 PAGE_SIZE = 20

@@ -6,8 +6,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portfolio.views import (account, admin, admin_frameworks, auth, entries, exports,
-                                 feedback, frameworks, home, progress)
+    from portfolio.views import (
+        account,
+        admin,
+        admin_frameworks,
+        auth,
+        entries,
+        exports,
+        feedback,
+        frameworks,
+        home,
+        progress,
+    )
 
     for module in (auth, home, account, admin, admin_frameworks, frameworks, entries, progress,
                    feedback, exports):

@@ -5,16 +5,22 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from wtforms import (DateField, HiddenField, MultipleFileField, RadioField, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    DateField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from portfolio import storage
@@ -24,9 +30,8 @@ from portfolio.forms import apply_service_error
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import REFLECTION_FIELDS, Attachment, Competency, Role
 from portfolio.permissions import can_edit_entry, can_read_entry, get_entry_or_404
-from portfolio.services import ServiceError
+from portfolio.services import ServiceError, drafts
 from portfolio.services import attachments as attachment_service
-from portfolio.services import drafts
 from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolled_competency_ids, enrolments_of
 from portfolio.services.frameworks import fold

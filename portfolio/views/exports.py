@@ -5,8 +5,17 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 

@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portfolio.db import db, utcnow
-from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.extensions import htmx
+from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
 from portfolio.permissions import can_referent_assess, get_entry_or_404
-from portfolio.services import ServiceError
+from portfolio.services import ServiceError, notifications
 from portfolio.services import feedback as service
-from portfolio.services import notifications
 
 bp = Blueprint("feedback", __name__)
 

@@ -21,9 +21,8 @@ from portfolio.permissions import (
     readable_entries,
 )
 from portfolio.radar import Series, radar_svg
-from portfolio.services import ServiceError
+from portfolio.services import ServiceError, feedback
 from portfolio.services import assessments as service
-from portfolio.services import feedback
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
 from portfolio.stepchart import Steps, step_chart_svg
