@@ -278,7 +278,7 @@ def reminders(days):
               help="The file to write ('-' for stdout).")
 def export(email, fmt, output):
     """Write a learner's jury export (their saved selection) to a file."""
-    from portfolio.views.exports import export_file
+    from portfolio.services.sharing import export_file
 
     learner = _user(email, "learner")
     if learner.role != Role.LEARNER:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app
@@ -45,3 +47,11 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher().check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a random token (login sessions, share links, API tokens): what is stored.
+
+    The tokens carry 256 random bits, so a fast hash is enough; only a password needs argon2.
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

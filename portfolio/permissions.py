@@ -66,6 +66,12 @@ def get_entry_or_404(entry_id: int, viewer: User, *, edit: bool = False) -> Entr
     return entry
 
 
+def can_see_request(viewer: User, request) -> bool:
+    """A feedback request: its learner, and the referent it asks while still assigned."""
+    return viewer.id == request.learner_id or (
+        viewer.id == request.referent_id and is_referent_of(viewer, request.learner_id))
+
+
 def can_view_progress(viewer: User, learner_id: int) -> bool:
     """The learner's levels and radar: the learner and their referents."""
     return (viewer.id == learner_id and viewer.role == Role.LEARNER) or \

@@ -9,6 +9,7 @@ in tests/test_admin.py (ADMIN_ROUTES) and the API in its OpenAPI document (tests
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from types import SimpleNamespace
 
@@ -64,7 +65,7 @@ MATRIX = {
                                 {"anonymous": 302, **dict.fromkeys(ROLES[1:], 422)}),
     "account.create_token": ("POST", "/account/tokens", {"name": "t"},
                              {"anonymous": 302, **dict.fromkeys(ROLES[1:], 201)}),
-    "account.revoke_token": ("POST", "/account/tokens/{token}/revoke", {}, NOBODY),
+    "account.revoke_token": ("POST", "/account/tokens/{api_token}/revoke", {}, NOBODY),
     "account.erase": ("POST", "/account/erase", {"password": "wrong"},
                       dict.fromkeys(ROLES, 302)),
     "entries.csrf_token": ("GET", "/csrf-token", None, ALL),
@@ -144,8 +145,8 @@ def camille(app, people):
         entry = entry_service.create_entry(learner, entry_service.EntryData(
             title="L'entrée de Camille", visibility="jury", occurred_on=date(2026, 5, 1),
             tags=[entry_service.TagData(c21.id)]))
-        attachment = attachment_service.store_upload(entry, __import__("io").BytesIO(
-            png_bytes()), "preuve.png")
+        attachment = attachment_service.store_upload(entry, io.BytesIO(png_bytes()),
+                                                     "preuve.png")
         comment = feedback.add_comment(learner, entry, "Mon commentaire")
         request = feedback.request_feedback(learner, entry, referent.id, "Un avis ?")
         feedback.add_comment(referent, entry, "Réponse du tuteur")  # notifies Camille
@@ -185,10 +186,7 @@ def test_the_matrix(app, client, people, camille, role):
         assert login(client, who).status_code == 302
     wrong = []
     for endpoint, (method, url, data, expected) in MATRIX.items():
-        if endpoint == "account.revoke_token":
-            path = url.format(token=camille.api_token)
-        else:
-            path = url.format(**vars(camille))
+        path = url.format(**vars(camille))
         if method == "GET":
             response = client.get(path)
         else:

@@ -235,8 +235,14 @@ def test_autosave_keeps_a_draft_across_a_new_login(client, learner, people, app)
     assert response.status_code == 200 and "Brouillon enregistré" in response.get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     # Logged out: the autosave answers 401 with a message, no redirect that would lose the page.
-    response = client.post("/entries/draft", data={"title": "x"}, headers={"HX-Request": "true"})
-    assert response.status_code in (400, 401)
+    # (The stale token gets a 400 that tells app.js to fetch a fresh one; with it, the 401.)
+    stale = client.post("/entries/draft", data={"csrf_token": token, "title": "x"},
+                        headers={"HX-Request": "true"})
+    assert stale.status_code == 400 and stale.headers["X-CSRF-Expired"] == "1"
+    response = client.post("/entries/draft", headers={"HX-Request": "true"}, data={
+        "csrf_token": client.get("/csrf-token").json["token"], "title": "x"})
+    assert response.status_code == 401
+    assert "Session expirée" in response.get_data(as_text=True)
     login(client, people.learner)
     page = client.get("/entries/new").get_data(as_text=True)
     assert "Des mots à ne pas perdre" in page and "Pas fini" in page

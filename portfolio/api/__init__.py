@@ -107,16 +107,12 @@ def _unstorable(value, path: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
         out = []
         for key, item in value.items():
-            out += _unstorable(key, path) + _unstorable(item, _path([*_split(path), key]))
+            out += _unstorable(key, path) + _unstorable(item, f"{path}.{key}" if path else key)
         return out
     if isinstance(value, list):
         return [p for i, item in enumerate(value)
                 for p in _unstorable(item, f"{path}[{i}]" if path else f"[{i}]")]
     return []
-
-
-def _split(path: str) -> list:
-    return [path] if path else []
 
 
 def _query_value(name: str, schema: dict, raw: str):
@@ -181,6 +177,7 @@ def operation(path: str, method: str, *, summary: str, tag: str, responses: dict
                 return error(422, "invalid", "; ".join(f"{p}: {m}" for p, m in bad.fields[:5]),
                              fields=[{"path": p, "message": m} for p, m in bad.fields[:50]])
 
+        view.public = public  # read by authenticate(), before the view runs
         bp.add_url_rule(_to_flask(path), endpoint=fn.__name__, view_func=view,
                         methods=[op.method])
         return view
@@ -204,10 +201,11 @@ def _rate_key() -> str:
 def authenticate():
     from portfolio.services.tokens import authenticate as check
 
-    public = {op.endpoint for op in OPERATIONS if op.public}
-    if request.endpoint and request.endpoint.split(".")[-1] in public:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "public", False):
         return None
-    user = check(_token()) if _token() else None
+    token = _token()
+    user = check(token) if token else None
     if user is None:
         response, status = error(401, "unauthenticated",
                                  "A valid token is needed: Authorization: Bearer pf_...")

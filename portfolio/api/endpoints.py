@@ -577,12 +577,10 @@ def _learner_only():
                "application/json": {"type": "object"},
                "*/*": {"type": "string", "format": "binary"}})})
 def post_export(args):
-    from portfolio.views.exports import FORMATS, export_file
-
     _learner_only()
     fmt = args["payload"]["format"]
-    mimetype, extension = FORMATS[fmt]
-    return send_file(export_file(me(), fmt), mimetype=mimetype, as_attachment=True,
+    mimetype, extension = sharing_service.FORMATS[fmt]
+    return send_file(sharing_service.export_file(me(), fmt), mimetype=mimetype, as_attachment=True,
                      download_name=f"portfolio.{extension}")
 
 

@@ -6,10 +6,9 @@ import re
 from collections.abc import Callable
 
 from flask import render_template
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from portfolio.radar import Series, radar_svg
+from portfolio.charts import Axis, progress_radar
 
 # render_markdown() output has a known shape: double-quoted attributes, links with rel.
 _OWN_IMAGE = re.compile(r'<img ([^>]*?)src="/attachments/(\d+)"([^>]*)>')
@@ -21,24 +20,10 @@ AttachmentHref = Callable[[dict], "str | None"]
 
 def radar_of(framework: dict, id_prefix: str) -> Markup:
     """The radar drawn from the model's numbers (so every writer draws the same)."""
-    blocks = framework["blocks"]
-    top = max(s["value"] for s in framework["scale"])
-    gaps = [b["code"] for b in blocks if b["gap"]]
-    description = _("Un axe par bloc, de 0 au centre à %(max)d au bord. Le tableau qui suit "
-                    "donne les mêmes valeurs.", max=top)
-    if gaps:
-        description += " " + _("Auto-évaluation au-dessus de celle du tuteur d'un niveau ou "
-                               "plus : %(blocks)s.", blocks=", ".join(gaps))
-    svg = radar_svg(
-        [b["code"] for b in blocks],
-        [Series("self", _("Auto-évaluation"), [b["self_mean"] for b in blocks]),
-         Series("referent", _("Évaluation du tuteur"), [b["referent_mean"] for b in blocks]),
-         Series("coverage", _("Couverture par des preuves"),
-                [b["coverage"] * top for b in blocks])],
-        top, title=_("Radar de progression : %(fw)s", fw=framework["title"]),
-        description=description, id_prefix=id_prefix,
-        highlight={i for i, b in enumerate(blocks) if b["gap"]}, gap_label=_("(écart)"))
-    return Markup(svg)  # noqa: S704 (radar_svg escapes every text it draws)
+    return progress_radar(
+        framework["title"], max(s["value"] for s in framework["scale"]),
+        [Axis(b["code"], b["self_mean"], b["referent_mean"], b["coverage"], b["gap"])
+         for b in framework["blocks"]], id_prefix=id_prefix)
 
 
 def offline_html(html: str, attachments: dict[int, dict], href: AttachmentHref) -> Markup:

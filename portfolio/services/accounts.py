@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from portfolio import mail
 from portfolio.db import db, utcnow
 from portfolio.models import ROLES, LoginSession, User
-from portfolio.passwords import hash_password, needs_rehash, verify_password
+from portfolio.passwords import hash_password, needs_rehash, token_digest, verify_password
 from portfolio.services import ServiceError
 from portfolio.text import clean_name, clean_text
 from portfolio.urls import public_url
@@ -145,17 +145,13 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def open_login_session(user: User, user_agent: str | None = None) -> str:
     """Record a new login for the user and return the token its cookie will carry."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     login = LoginSession(
         user=user,
-        token_hash=_token_hash(token),
+        token_hash=token_digest(token),
         created_at=now,
         expires_at=now + current_app.config["LOGIN_SESSION_LIFETIME"],
         user_agent=(clean_name(user_agent) or "")[:200] or None,
@@ -176,7 +172,7 @@ def load_login(user_id: str, token: str) -> User | None:
     row = db.session.execute(
         select(User, LoginSession)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(user_id), LoginSession.token_hash == _token_hash(token))
+        .where(User.id == int(user_id), LoginSession.token_hash == token_digest(token))
     ).first()
     if row is None:
         return None

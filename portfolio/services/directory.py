@@ -100,9 +100,3 @@ def assignments_of_referent(referent: User) -> list[Assignment]:
         select(Assignment).where(Assignment.referent_id == referent.id)
         .join(Assignment.learner).options(contains_eager(Assignment.learner))
         .order_by(User.name)))
-
-
-def is_referent_of(referent: User, learner_id: int) -> bool:
-    """Tell whether this referent is assigned to this learner."""
-    return db.session.scalar(select(Assignment.id).where(
-        Assignment.referent_id == referent.id, Assignment.learner_id == learner_id)) is not None

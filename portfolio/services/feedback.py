@@ -23,7 +23,12 @@ from portfolio.models import (
     User,
     Visibility,
 )
-from portfolio.permissions import REFERENT_VISIBLE, can_read_entry, is_referent_of
+from portfolio.permissions import (
+    REFERENT_VISIBLE,
+    can_read_entry,
+    can_see_request,
+    is_referent_of,
+)
 from portfolio.services import ServiceError, assessments
 from portfolio.services import entries as entry_service
 from portfolio.services.notifications import notify
@@ -133,13 +138,7 @@ def answer(referent: User, request: FeedbackRequest, body: str | None,
 def get_request(request_id: int, viewer: User) -> FeedbackRequest | None:
     """A request its learner or its referent may see (None for anyone else)."""
     request = db.session.get(FeedbackRequest, request_id)
-    if request is None:
-        return None
-    if viewer.id == request.learner_id:
-        return request
-    if viewer.id == request.referent_id and is_referent_of(viewer, request.learner_id):
-        return request
-    return None
+    return request if request is not None and can_see_request(viewer, request) else None
 
 
 def inbox(referent: User, *, learner_id: int | None = None, state: str = "requested"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import secrets
+import tempfile
 import zipfile
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -32,7 +32,7 @@ from portfolio.models import (
     ShareLink,
     User,
 )
-from portfolio.passwords import verify_password
+from portfolio.passwords import token_digest, verify_password
 from portfolio.services import ServiceError
 from portfolio.text import clean_name
 
@@ -68,11 +68,37 @@ def save_selection(learner: User, excluded: list[int], include_feedback: bool,
     db.session.flush()
 
 
+# Export files -----------------------------------------------------------------------------------
+
+FORMATS = {  # format -> (content type, file extension)
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+    "zip": ("application/zip", "zip"),
+    "json": ("application/json", "json"),
+}
+
+
+def export_file(learner: User, fmt: str):
+    """The learner's export (their saved selection) in a format, as an open temporary file:
+    in memory while small, on disk past 8 MB (a ZIP of large files stays out of memory)."""
+    from portfolio.exports.html import write_html
+    from portfolio.exports.writers import write_json, write_pdf, write_zip
+
+    model = build_model(learner, selection_of(learner))
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    if fmt == "html":
+        handle.write(write_html(model).encode("utf-8"))
+    elif fmt == "json":
+        handle.write(write_json(model).encode("utf-8"))
+    elif fmt == "pdf":
+        write_pdf(model, handle)
+    else:
+        write_zip(model, handle)
+    handle.seek(0)
+    return handle
+
+
 # Share links ----------------------------------------------------------------------------------
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def create_link(learner: User, label: str | None, days: int | None) -> tuple[ShareLink, str]:
     """A link to a frozen snapshot of the export; returns the link and its token (once)."""
@@ -86,7 +112,7 @@ def create_link(learner: User, label: str | None, days: int | None) -> tuple[Sha
         raise ServiceError(_("Le nom est trop long (200 caractères au plus)."), field="label")
     token = secrets.token_urlsafe(32)  # 256 bits
     now = utcnow()
-    link = ShareLink(learner_id=learner.id, token_hash=_hash(token), label=name,
+    link = ShareLink(learner_id=learner.id, token_hash=token_digest(token), label=name,
                      snapshot=build_model(learner, selection_of(learner)), created_at=now,
                      expires_at=now + timedelta(days=days))
     db.session.add(link)
@@ -113,7 +139,7 @@ def open_link(token: str, now: datetime | None = None) -> ShareLink | None:
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
-    link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == _hash(token)))
+    link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == token_digest(token)))
     if link is None or link.revoked_at is not None or link.expires_at <= now:
         return None
     return link

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from portfolio.db import db, utcnow
 from portfolio.models import ApiToken, User
+from portfolio.passwords import token_digest
 from portfolio.services import ServiceError
 from portfolio.text import clean_name
 
@@ -18,10 +18,6 @@ PREFIX = "pf_"
 MAX_TOKENS = 20
 # Writing "last used" on every call would make each API read a write: once a minute is enough.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(user: User, name: str | None = "") -> tuple[ApiToken, str]:
@@ -35,7 +31,8 @@ def create_token(user: User, name: str | None = "") -> tuple[ApiToken, str]:
         raise ServiceError(_("Au plus %(max)d jetons actifs : révoquez-en un d'abord.",
                              max=MAX_TOKENS), field="name")
     token = PREFIX + secrets.token_urlsafe(32)
-    item = ApiToken(user_id=user.id, name=label, token_hash=_hash(token), created_at=utcnow())
+    item = ApiToken(user_id=user.id, name=label, token_hash=token_digest(token),
+                    created_at=utcnow())
     db.session.add(item)
     db.session.flush()
     return item, token
@@ -59,7 +56,7 @@ def authenticate(token: str) -> User | None:
     """The active user behind a valid, unrevoked token; records its use."""
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
-    item = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    item = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if item is None or item.revoked_at is not None or not item.user.active:
         return None
     now = utcnow()

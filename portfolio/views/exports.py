@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
 
 from flask import (
@@ -23,19 +22,12 @@ from portfolio import storage
 from portfolio.db import db
 from portfolio.exports import build_model, exportable_entries
 from portfolio.exports.html import write_html
-from portfolio.exports.writers import write_json, write_pdf, write_zip
 from portfolio.models import Entry, Role
 from portfolio.services import ServiceError
 from portfolio.services import sharing as service
 
 bp = Blueprint("exports", __name__)
 
-FORMATS = {
-    "html": ("text/html; charset=utf-8", "html"),
-    "pdf": ("application/pdf", "pdf"),
-    "zip": ("application/zip", "zip"),
-    "json": ("application/json", "json"),
-}
 # The jury's page: the export's own inline CSS and SVG, nothing else, never indexed.
 SHARE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -44,23 +36,6 @@ SHARE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
 def _learner_only():
     if current_user.role != Role.LEARNER:
         abort(404)
-
-
-def export_file(learner, fmt: str, selection=None):
-    """Write the export in a format to a temporary file (bounded memory); return it open."""
-    model = build_model(learner, selection if selection is not None
-                        else service.selection_of(learner))
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    if fmt == "html":
-        handle.write(write_html(model).encode("utf-8"))
-    elif fmt == "json":
-        handle.write(write_json(model).encode("utf-8"))
-    elif fmt == "pdf":
-        write_pdf(model, handle)
-    else:
-        write_zip(model, handle)
-    handle.seek(0)
-    return handle
 
 
 def _page(status=200, new_link=None, new_token=None, errors=None):
@@ -116,10 +91,10 @@ def preview():
 @login_required
 def download(fmt: str):
     _learner_only()
-    if fmt not in FORMATS:
+    if fmt not in service.FORMATS:
         abort(404)
-    mimetype, extension = FORMATS[fmt]
-    handle = export_file(current_user, fmt)
+    mimetype, extension = service.FORMATS[fmt]
+    handle = service.export_file(current_user, fmt)
     name = f"portfolio-{date.today().isoformat()}.{extension}"
     response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"

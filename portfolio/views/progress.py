@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from portfolio.charts import Axis, progress_radar
 from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.models import Competency, Entry, Source, User
@@ -20,7 +21,6 @@ from portfolio.permissions import (
     get_learner_or_404,
     readable_entries,
 )
-from portfolio.radar import Series, radar_svg
 from portfolio.services import ServiceError, feedback
 from portfolio.services import assessments as service
 from portfolio.services import progress as progress_service
@@ -32,42 +32,22 @@ bp = Blueprint("progress", __name__)
 
 # The radar of a Progress, with its table (shared by the dashboards and the learner page) -----
 
-def _radar_values(progress: Progress) -> dict[str, list[float | None]]:
-    top = progress.max_level
-    return {"self": [b.self_mean for b in progress.blocks],
-            "referent": [b.referent_mean for b in progress.blocks],
-            "coverage": [b.coverage * top for b in progress.blocks]}
+def _axes(progress: Progress) -> list[Axis]:
+    return [Axis(b.block.code, b.self_mean, b.referent_mean, b.coverage, b.gap)
+            for b in progress.blocks]
 
 
 def radar_for(progress: Progress, then: Progress | None = None, *, size: int = 420,
               id_prefix: str = "radar", legend: bool = True) -> Markup:
     """The radar of a learner's progress (and of an earlier date), as inline SVG."""
-    now = _radar_values(progress)
-    series = [Series("self", _("Auto-évaluation"), now["self"]),
-              Series("referent", _("Évaluation du tuteur"), now["referent"]),
-              Series("coverage", _("Couverture par des preuves"), now["coverage"])]
-    if then is not None:
-        before = _radar_values(then)
-        when = format_date(then.at, "medium") if then.at else ""
-        series += [Series("self-then", _("Auto-évaluation au %(date)s", date=when),
-                          before["self"]),
-                   Series("referent-then", _("Tuteur au %(date)s", date=when),
-                          before["referent"])]
-    gaps = [b.block.code for b in progress.blocks if b.gap]
-    description = _("Un axe par bloc, de 0 au centre à %(max)d au bord. Le tableau qui suit "
-                    "donne les mêmes valeurs.", max=progress.max_level)
-    if gaps:
-        description += " " + _("Auto-évaluation au-dessus de celle du tuteur d'un niveau ou "
-                               "plus : %(blocks)s.", blocks=", ".join(gaps))
-    svg = radar_svg([b.block.code for b in progress.blocks], series, progress.max_level,
-                    title=_("Radar de progression : %(fw)s", fw=progress.framework.title),
-                    description=description, size=size, id_prefix=id_prefix, legend=legend,
-                    highlight={i for i, b in enumerate(progress.blocks) if b.gap},
-                    gap_label=_("(écart)"))
-    return Markup(svg)  # noqa: S704 (radar_svg escapes every text it draws)
+    return progress_radar(
+        progress.framework.title, progress.max_level, _axes(progress),
+        then=_axes(then) if then is not None else None,
+        then_label=format_date(then.at, "medium") if then is not None and then.at else "",
+        size=size, id_prefix=id_prefix, legend=legend)
 
 
-def comparison_date(learner_id: int, args) -> date | None:
+def comparison_date(last_feedback: date | None, args) -> date | None:
     """The earlier date asked for: a date picker, or a quick choice."""
     today = date.today()
     choice = args.get("compare", "")
@@ -76,7 +56,7 @@ def comparison_date(learner_id: int, args) -> date | None:
     if choice == "three_months":
         return progress_service.three_months_before(today)
     if choice == "last_feedback":
-        return progress_service.last_feedback(learner_id)
+        return last_feedback
     raw = args.get("at", "")
     try:
         chosen = date.fromisoformat(raw) if raw else None
@@ -90,7 +70,8 @@ def comparison_date(learner_id: int, args) -> date | None:
 def progress_context(learner: User, *, referent_view: bool, args) -> dict:
     """What the radar partial needs: today's progress and, if asked, an earlier one."""
     progresses = progress_service.progress_of(learner.id, referent_view=referent_view)
-    compare_on = comparison_date(learner.id, args)
+    last_feedback = progress_service.last_feedback(learner.id)
+    compare_on = comparison_date(last_feedback, args)
     earlier = {}
     if compare_on:
         at = progress_service.end_of(compare_on)
@@ -101,7 +82,7 @@ def progress_context(learner: User, *, referent_view: bool, args) -> dict:
               for p in progresses]
     return dict(progresses=progresses, radars=radars, compare_on=compare_on,
                 compare=args.get("compare", ""), today=date.today(),
-                last_feedback=progress_service.last_feedback(learner.id))
+                last_feedback=last_feedback)
 
 
 # Pages ------------------------------------------------------------------------------------------

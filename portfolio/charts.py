@@ -1,0 +1,51 @@
+"""The progress radar with its words: one drawing for the dashboards and the exports.
+
+`radar.py` stays numbers in, SVG out; this adds the titles, legend and description in the
+reader's language, from per-block numbers that the pages (Progress objects) and the export
+model (plain dicts) both provide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from portfolio.radar import Series, radar_svg
+
+
+@dataclass(frozen=True)
+class Axis:
+    code: str
+    self_mean: float | None
+    referent_mean: float | None
+    coverage: float  # 0..1
+    gap: bool
+
+
+def progress_radar(title: str, max_level: int, axes: Sequence[Axis], *,
+                   then: Sequence[Axis] | None = None, then_label: str = "",
+                   size: int = 420, id_prefix: str = "radar", legend: bool = True) -> Markup:
+    """The radar of one référentiel (and of an earlier date), as inline SVG."""
+    series = [Series("self", _("Auto-évaluation"), [a.self_mean for a in axes]),
+              Series("referent", _("Évaluation du tuteur"), [a.referent_mean for a in axes]),
+              Series("coverage", _("Couverture par des preuves"),
+                     [a.coverage * max_level for a in axes])]
+    if then is not None:
+        series += [Series("self-then", _("Auto-évaluation au %(date)s", date=then_label),
+                          [a.self_mean for a in then]),
+                   Series("referent-then", _("Tuteur au %(date)s", date=then_label),
+                          [a.referent_mean for a in then])]
+    gaps = [a.code for a in axes if a.gap]
+    description = _("Un axe par bloc, de 0 au centre à %(max)d au bord. Le tableau qui suit "
+                    "donne les mêmes valeurs.", max=max_level)
+    if gaps:
+        description += " " + _("Auto-évaluation au-dessus de celle du tuteur d'un niveau ou "
+                               "plus : %(blocks)s.", blocks=", ".join(gaps))
+    svg = radar_svg([a.code for a in axes], series, max_level,
+                    title=_("Radar de progression : %(fw)s", fw=title),
+                    description=description, size=size, id_prefix=id_prefix, legend=legend,
+                    highlight={i for i, a in enumerate(axes) if a.gap}, gap_label=_("(écart)"))
+    return Markup(svg)  # noqa: S704 (radar_svg escapes every text it draws)
