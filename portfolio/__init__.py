@@ -32,6 +32,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         i18n,
         mail,
         markdown,
+        pagecache,
         passwords,
         security,
         storage,
@@ -45,6 +46,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     storage.init_app(app)
     markdown.init_app(app)
     i18n.init_app(app)
+    pagecache.init_app(app)
     auth.init_app(app)
     views.init_app(app)
     api.init_app(app)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from portfolio.extensions import migrate
@@ -61,6 +63,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+NO_DATABASE = {"static", "health.healthz"}  # endpoints that never touch the database
 
 
 def _sqlite_listeners(engine: Engine, busy_timeout_ms: int) -> None:
@@ -106,14 +109,18 @@ def init_app(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
         connect_args = options.setdefault("connect_args", {})
         timeout = int(app.config["DATABASE_STATEMENT_TIMEOUT_MS"])
         connect_args.setdefault("options", f"-c statement_timeout={timeout}")
         connect_args.setdefault("connect_timeout", 5)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    from flask_sqlalchemy.session import Session
+
     import portfolio.models  # noqa: F401  (registers every table on the metadata)
     import portfolio.search  # noqa: F401  (and the full-text tables next to them)
+    from portfolio import versions
+
+    versions.install(Session)
 
     db.init_app(app)
     # Registered after Flask-SQLAlchemy's, so it runs first: ending the session on a connection
@@ -124,3 +131,36 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite"):
         with app.app_context():
             _sqlite_listeners(db.engine, int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+    elif url.startswith("postgresql"):
+        with app.app_context():
+            _postgres_listeners(db.engine, float(app.config["DATABASE_PING_AFTER_IDLE_S"]))
+        app.before_request(_read_without_transaction)
+
+
+def _postgres_listeners(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it sat idle a while: a connection in
+    use a moment ago is alive, and a ping on every request would cost a round trip. A
+    connection found dead is replaced (the pool tries another); one that dies in use fails
+    its request with a 503 and the pool drops every connection of that age."""
+
+    @event.listens_for(engine, "checkin")
+    def checkin(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > idle_seconds:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as error:
+                raise DisconnectionError("stale pooled connection") from error
+
+
+def _read_without_transaction() -> None:
+    """On PostgreSQL, a GET runs its statements outside a transaction: no BEGIN and ROLLBACK
+    round trips around a page. Each statement sees the latest committed data, as it already
+    did in a READ COMMITTED transaction; the few GET answers that write (an API token's last
+    use, a share link's access log) commit each write at once, as they did."""
+    if request.method in ("GET", "HEAD") and request.endpoint not in NO_DATABASE:
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

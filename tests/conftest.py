@@ -13,6 +13,7 @@ from config import TestConfig
 from portfolio import create_app
 from portfolio.db import db
 from portfolio.extensions import limiter
+from portfolio.models.site import insert_site_version
 from tests.helpers import PASSWORD, login
 
 PG_URL = os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
@@ -77,6 +78,7 @@ def app(database_url, tmp_path):
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                insert_site_version(conn)  # as a new database has it
         db.engine.dispose()
     limiter.reset()
 

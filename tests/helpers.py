@@ -32,17 +32,24 @@ def login(client, user, remember: bool = False, password: str | None = None):
     return client.post("/login", data=data)
 
 
-def count_queries(app, client, path: str) -> int:
-    """How many SQL statements the page at `path` runs (it must answer 200)."""
+def count_queries(app, client, path: str, *, kept: bool = False) -> int:
+    """How many SQL statements the page at `path` runs (it must answer 200): rendered, or
+    with `kept`, answered from the page cache (portfolio/pagecache.py)."""
     from sqlalchemy import event
 
     from portfolio.db import db
 
+    cache = app.extensions["pagecache"]
+    cache.clear()
+    client.get(path)  # uses up any flash message, which would keep the page out of the cache
+    if not kept:
+        cache.clear()
     count = 0
 
-    def on_execute(*_args):
+    def on_execute(_conn, _cursor, statement, *_args):
         nonlocal count
-        count += 1
+        if statement != "BEGIN":  # SQLite's transaction start (PostgreSQL's is not seen here)
+            count += 1
 
     with app.app_context():
         engine = db.engine

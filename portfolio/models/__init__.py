@@ -32,6 +32,7 @@ from portfolio.models.framework import (
     enrolment_blocks,
 )
 from portfolio.models.sharing import ApiToken, AuditLine, ExportSelection, ShareAccess, ShareLink
+from portfolio.models.site import SiteVersion
 from portfolio.models.user import (
     ROLES,
     Assignment,
@@ -76,6 +77,7 @@ __all__ = [
     "ExportSelection",
     "ShareAccess",
     "ShareLink",
+    "SiteVersion",
     "ROLES",
     "Assignment",
     "AssignmentKind",

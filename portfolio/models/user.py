@@ -70,6 +70,10 @@ class User(Base):
     # Notifications are always in the app; by email too unless the person turns it off.
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True,
                                                       server_default=true())
+    # Goes up with every committed write that changes what this person's pages show (their
+    # portfolio as a learner, their requests as a referent): portfolio/versions.py keeps it,
+    # the page cache keys on it.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -78,8 +82,10 @@ class User(Base):
         secondary=cohort_members, back_populates="members", order_by="Cohort.name"
     )
 
-    # Set by the user loader: the login session this request runs under (not a column).
+    # Set by the user loader: the login session this request runs under and the site's version
+    # read with it (not columns).
     current_login: ClassVar[LoginSession | None] = None
+    site_version: ClassVar[int | None] = None
 
     # Flask-Login's protocol.
     @property

@@ -11,11 +11,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from portfolio import mail
 from portfolio.db import db, utcnow
-from portfolio.models import ROLES, LoginSession, User
+from portfolio.models import ROLES, LoginSession, SiteVersion, User
 from portfolio.passwords import hash_password, needs_rehash, token_digest, verify_password
 from portfolio.services import ServiceError
 from portfolio.text import clean_name, clean_text
@@ -165,22 +165,27 @@ def open_login_session(user: User, user_agent: str | None = None) -> str:
     return token
 
 
+# Built once: it runs on every request. It reads the site's version in the same round trip,
+# for the page cache (portfolio/pagecache.py).
+_LOGIN = (select(User, LoginSession, select(SiteVersion.value).scalar_subquery())
+          .join(LoginSession, LoginSession.user_id == User.id)
+          .where(User.id == bindparam("user"), LoginSession.token_hash == bindparam("digest")))
+
+
 def load_login(user_id: str, token: str) -> User | None:
     """Return the user of a live, unexpired login session; None revokes the cookie."""
     if not user_id.isdigit() or len(user_id) > 18 or not token or len(token) > 100:
         return None
-    row = db.session.execute(
-        select(User, LoginSession)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(user_id), LoginSession.token_hash == token_digest(token))
-    ).first()
+    row = db.session.execute(_LOGIN, {"user": int(user_id), "digest": token_digest(token)}
+                             ).first()
     if row is None:
         return None
-    user, login = row
+    user, login, site_version = row
     if not user.active or login.expires_at <= utcnow():
         return None
     user._login_token = token
     user.current_login = login
+    user.site_version = site_version
     return user
 
 

@@ -40,5 +40,6 @@ def save_draft(user: User, entry_id: int | None, base_version: int | None, data:
 
 def discard_draft(user: User, entry_id: int | None) -> None:
     db.session.execute(delete(Draft).where(Draft.user_id == user.id,
-                                           Draft.slot == slot_for(entry_id)))
+                                           Draft.slot == slot_for(entry_id)),
+                       execution_options={"concerns": (user.id,)})
     db.session.flush()

@@ -61,6 +61,7 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
                                        Notification.read_at.is_(None))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
-    result = db.session.execute(query.values(read_at=utcnow()))
+    result = db.session.execute(query.values(read_at=utcnow()),
+                                execution_options={"concerns": (user.id,)})
     g.pop("_unread_notifications", None)
     return result.rowcount or 0

@@ -76,6 +76,7 @@ FORMATS = {  # format -> (content type, file extension)
     "zip": ("application/zip", "zip"),
     "json": ("application/json", "json"),
 }
+TEXT_FORMATS = ("html", "json")  # small enough to answer from memory
 
 
 def export_file(learner: User, fmt: str):

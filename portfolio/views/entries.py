@@ -29,6 +29,7 @@ from portfolio.extensions import htmx
 from portfolio.forms import apply_service_error
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import REFLECTION_FIELDS, Attachment, Competency, Role
+from portfolio.pagecache import cached
 from portfolio.permissions import can_edit_entry, can_read_entry, get_entry_or_404
 from portfolio.services import ServiceError, drafts
 from portfolio.services import attachments as attachment_service
@@ -185,6 +186,7 @@ def _learner_only():
 
 @bp.get("/entries")
 @login_required
+@cached
 def index():
     """The learner's entries (a referent's: their learners' readable ones), filtered."""
     if current_user.role not in (Role.LEARNER, Role.REFERENT):
@@ -335,6 +337,7 @@ def delete(entry_id: int):
 
 @bp.get("/entries/<id:entry_id>")
 @login_required
+@cached
 def show(entry_id: int):
     """One entry, as its reader may see it."""
     return render_entry(get_entry_or_404(entry_id, current_user))

@@ -23,6 +23,7 @@ from portfolio.db import db
 from portfolio.exports import build_model, exportable_entries
 from portfolio.exports.html import write_html
 from portfolio.models import Entry, Role
+from portfolio.pagecache import cached
 from portfolio.services import ServiceError
 from portfolio.services import sharing as service
 
@@ -89,6 +90,7 @@ def preview():
 
 @bp.get("/export/download/<fmt>")
 @login_required
+@cached
 def download(fmt: str):
     _learner_only()
     if fmt not in service.FORMATS:
@@ -96,7 +98,11 @@ def download(fmt: str):
     mimetype, extension = service.FORMATS[fmt]
     handle = service.export_file(current_user, fmt)
     name = f"portfolio-{date.today().isoformat()}.{extension}"
-    response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
+    if fmt in service.TEXT_FORMATS:  # small: answered as bytes, which the page cache keeps
+        response = Response(handle.read(), mimetype=mimetype)
+        response.headers.set("Content-Disposition", "attachment", filename=name)
+    else:
+        response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

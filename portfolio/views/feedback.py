@@ -10,6 +10,7 @@ from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
+from portfolio.pagecache import cached, keep_until
 from portfolio.permissions import can_referent_assess, get_entry_or_404
 from portfolio.services import ServiceError, notifications
 from portfolio.services import feedback as service
@@ -27,11 +28,18 @@ def entry_feedback_context(entry, *, request_form=None, request_error=None) -> d
     return dict(
         comments=service.comments_on(entry),
         can_comment=service.can_comment(current_user, entry),
-        can_change=lambda c: service.can_change_comment(current_user, c),
+        can_change=_can_change,
         feedback_requests=service.requests_on_entry(entry, current_user),
         referents=service.referents_of(current_user) if is_owner else [],
         request_form=request_form or {}, request_error=request_error,
         state_labels=_state_labels())
+
+
+def _can_change(comment: Comment) -> bool:
+    allowed = service.can_change_comment(current_user, comment)
+    if allowed:  # its links go when the edit window closes: the page is not kept past it
+        keep_until(comment.created_at + service.EDIT_WINDOW)
+    return allowed
 
 
 def _int(value: str | None) -> int | None:
@@ -69,6 +77,7 @@ def _request_or_404(request_id: int):
 
 @bp.get("/feedback")
 @login_required
+@cached
 def index():
     """The referent's inbox (oldest first), or the learner's requests by referent."""
     if current_user.role == Role.REFERENT:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portfolio.db import db
 from portfolio.models import Cohort, Role, User
+from portfolio.pagecache import cached
 from portfolio.services.directory import assignments_of_learner, assignments_of_referent
 from portfolio.views.progress import learner_home_context, referent_home_context
 
@@ -15,6 +16,7 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
+@cached
 def index():
     """Send visitors to the login page and users to their dashboard."""
     if not current_user.is_authenticated:
