@@ -33,8 +33,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 CSRF_PLACEHOLDER = b"\x00csrf\x00"
-HTMX_HEADERS = ("HX-Request", "HX-Target", "HX-Trigger", "HX-Trigger-Name", "HX-Boosted",
-                "HX-History-Restore-Request")
+# The htmx request headers a view may answer differently to (read from the WSGI environ).
+HTMX_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_TRIGGER", "HTTP_HX_TRIGGER_NAME",
+                "HTTP_HX_BOOSTED", "HTTP_HX_HISTORY_RESTORE_REQUEST")
 UNKEPT_HEADERS = {"content-length", "set-cookie"}
 
 
@@ -120,7 +121,7 @@ def _key() -> tuple | None:
     if viewer.role not in KEPT_FOR or viewer.site_version is None:
         return None
     return (request.endpoint, request.path, request.query_string,
-            tuple(request.headers.get(name) for name in HTMX_HEADERS), str(get_locale()),
+            tuple(map(request.environ.get, HTMX_HEADERS)), str(get_locale()),
             viewer.id, viewer.data_version, viewer.site_version, int(time.time() // 3600))
 
 

@@ -305,3 +305,12 @@ def test_the_store_drops_a_page_past_its_moment():
     store = PageCache(1000)
     store.put("a", page(10, until=datetime.now(UTC).timestamp() - 1))
     assert store.get("a") is None and store.size == 0
+
+
+def test_an_htmx_fragment_and_its_full_page_are_kept_apart(client, people, entry_id):
+    fragment_headers = {"HX-Request": "true", "HX-Target": "entry-list"}
+    for _ in range(2):
+        fragment = client.get("/entries", headers=fragment_headers).get_data(as_text=True)
+        page = client.get("/entries").get_data(as_text=True)
+        assert "<html" not in fragment and "Migration de la base clients" in fragment
+        assert page.startswith("<!doctype html>") and "Migration de la base clients" in page
