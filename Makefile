@@ -37,6 +37,7 @@ test: translations e2e-deps
 
 ## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test).
 bench: translations
+	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null || true
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/writers.py --db sqlite
 	$(BIN)/python bench/writers.py --db postgres
