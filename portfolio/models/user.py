@@ -84,7 +84,7 @@ class User(Base):
 
     # Set by the user loader: the login session this request runs under and the site's version
     # read with it (not columns).
-    current_login: ClassVar[LoginSession | None] = None
+    current_login_id: ClassVar[int | None] = None
     site_version: ClassVar[int | None] = None
 
     # Flask-Login's protocol.

@@ -159,15 +159,16 @@ def open_login_session(user: User, user_agent: str | None = None) -> str:
     db.session.add(login)
     user.last_login_at = now
     user._login_token = token
-    user.current_login = login
     db.session.flush()
+    user.current_login_id = login.id
     log.info("login user=%s", user.id)
     return token
 
 
 # Built once: it runs on every request. It reads the site's version in the same round trip,
 # for the page cache (portfolio/pagecache.py).
-_LOGIN = (select(User, LoginSession, select(SiteVersion.value).scalar_subquery())
+_LOGIN = (select(User, LoginSession.id, LoginSession.expires_at,
+                 select(SiteVersion.value).scalar_subquery())
           .join(LoginSession, LoginSession.user_id == User.id)
           .where(User.id == bindparam("user"), LoginSession.token_hash == bindparam("digest")))
 
@@ -180,20 +181,20 @@ def load_login(user_id: str, token: str) -> User | None:
                              ).first()
     if row is None:
         return None
-    user, login, site_version = row
-    if not user.active or login.expires_at <= utcnow():
+    user, login_id, expires_at, site_version = row
+    if not user.active or expires_at <= utcnow():
         return None
     user._login_token = token
-    user.current_login = login
+    user.current_login_id = login_id
     user.site_version = site_version
     return user
 
 
 def close_login_session(user: User) -> None:
     """End the login this request runs under."""
-    if user.current_login is not None:
-        db.session.delete(user.current_login)
-        user.current_login = None
+    if user.current_login_id is not None:
+        db.session.execute(delete(LoginSession).where(LoginSession.id == user.current_login_id))
+        user.current_login_id = None
         db.session.flush()
     log.info("logout user=%s", user.id)
 
@@ -201,7 +202,7 @@ def close_login_session(user: User) -> None:
 def close_all_login_sessions(user: User) -> None:
     """End every login of the user, on every device (remember cookies included)."""
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    user.current_login = None
+    user.current_login_id = None
     db.session.flush()
 
 
