@@ -42,7 +42,7 @@ class Config:
     DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 30_000)
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 5_000)
     # A pooled PostgreSQL connection idle longer than this is checked before use.
-    DATABASE_PING_AFTER_IDLE_S = float(os.environ.get("DATABASE_PING_AFTER_IDLE_S", "10"))
+    DATABASE_PING_AFTER_IDLE_S = _int("DATABASE_PING_AFTER_IDLE_S", 10)
 
     # Public address, used for links in emails: never built from the Host header.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
@@ -107,7 +107,7 @@ class Config:
     # `portfolio notify reminders` reminds referents of requests open longer than this.
     FEEDBACK_REMINDER_DAYS = _int("FEEDBACK_REMINDER_DAYS", 7)
     # Rendered pages kept in memory per process (portfolio/pagecache.py); 0 turns it off.
-    PAGE_CACHE_MB = float(os.environ.get("PAGE_CACHE_MB", "32"))
+    PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 5_000
 

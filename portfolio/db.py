@@ -133,7 +133,7 @@ def init_app(app: Flask) -> None:
             _sqlite_listeners(db.engine, int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     elif url.startswith("postgresql"):
         with app.app_context():
-            _postgres_listeners(db.engine, float(app.config["DATABASE_PING_AFTER_IDLE_S"]))
+            _postgres_listeners(db.engine, app.config["DATABASE_PING_AFTER_IDLE_S"])
         app.before_request(_read_without_transaction)
 
 

@@ -93,8 +93,8 @@ class PageCache:
 
 
 def init_app(app: Flask) -> None:
-    megabytes = float(app.config.get("PAGE_CACHE_MB", 0) or 0)
-    app.extensions["pagecache"] = PageCache(int(megabytes * 2**20)) if megabytes > 0 else None
+    megabytes = app.config["PAGE_CACHE_MB"]
+    app.extensions["pagecache"] = PageCache(megabytes * 2**20) if megabytes > 0 else None
 
 
 def page_cache() -> PageCache | None:
@@ -129,11 +129,7 @@ def _answer(page: Page) -> Response:
     body = page.body
     if page.has_csrf:
         body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
-    response = Response(body, status=page.status)
-    response.headers.clear()
-    for name, value in page.headers:
-        response.headers.add(name, value)
-    return response
+    return Response(body, status=page.status, headers=page.headers)
 
 
 def _keep(cache: PageCache, key: tuple, response: Response) -> None:

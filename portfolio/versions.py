@@ -83,14 +83,13 @@ def concerns(session: Session) -> dict:
 def _collect(session: Session, _flush_context) -> None:
     found = concerns(session)
     through: dict[str, set[int]] = {}
-    for obj, deleted in ([(o, False) for o in session.new] + [(o, False) for o in session.dirty]
-                         + [(o, True) for o in session.deleted]):
+    for obj in (*session.new, *session.dirty, *session.deleted):
         kind = type(obj)
         if isinstance(obj, IGNORED):
             continue
         if kind is User:
-            if deleted or any(inspect(obj).attrs[name].history.has_changes()
-                              for name in USER_PUBLIC if obj.id is not None):
+            if obj in session.deleted or any(inspect(obj).attrs[name].history.has_changes()
+                                             for name in USER_PUBLIC):
                 found["site"] = True
             found["users"].add(obj.id)
         elif kind in OWNERS:
@@ -104,12 +103,11 @@ def _collect(session: Session, _flush_context) -> None:
             through.setdefault(column, set()).add(getattr(obj, column))
         else:
             found["site"] = True
-    connection = session.connection()
     for column, ids in through.items():
         key, owners = PARENTS[column]
         ids.discard(None)
         if ids:
-            for row in connection.execute(select(*owners).where(key.in_(ids))):
+            for row in session.connection().execute(select(*owners).where(key.in_(ids))):
                 found["users"].update(row)
     found["users"].discard(None)
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from portfolio.db import db
 from portfolio.models import Assignment, Competency, Entry, Notification, SiteVersion, User
 from portfolio.pagecache import Page, PageCache
 from portfolio.services import accounts, assessments, directory, notifications
 from portfolio.services import feedback as feedback_service
-from tests.helpers import CSRF_RE, count_queries, csrf_token, login
+from tests.helpers import CSRF_RE, PASSWORD, count_queries, csrf_token, login
 from tests.test_entries import create, tag_fields
 
 
@@ -42,7 +44,7 @@ def entry_id(client, people):
                   **tag_fields(people.competencies["C2.1"]))
 
 
-def as_user(app, person) -> User:
+def as_user(person) -> User:
     return db.session.get(User, person.id)
 
 
@@ -52,7 +54,7 @@ def test_a_write_raises_the_versions_of_whom_it_concerns(app, people, entry_id):
     before = versions(app, people.learner, people.referent, people.other_learner)
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
-        feedback_service.add_comment(as_user(app, people.referent), entry, "Bien vu.")
+        feedback_service.add_comment(as_user(people.referent), entry, "Bien vu.")
         db.session.commit()
     site, learner, referent, other = versions(app, people.learner, people.referent,
                                               people.other_learner)
@@ -63,7 +65,7 @@ def test_a_write_raises_the_versions_of_whom_it_concerns(app, people, entry_id):
 
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
-        feedback_service.request_feedback(as_user(app, people.learner), entry,
+        feedback_service.request_feedback(as_user(people.learner), entry,
                                           people.referent.id, "Avis ?")
         db.session.commit()
     after = versions(app, people.learner, people.referent, people.other_learner)
@@ -75,7 +77,7 @@ def test_what_others_see_of_a_person_raises_the_site_version(app, people, client
     login(client, people.learner)  # a login writes the user row: not the site's business
     assert versions(app)[0] == site
     with app.app_context():
-        as_user(app, people.referent).name = "Sophie Durand-Leroy"
+        as_user(people.referent).name = "Sophie Durand-Leroy"
         db.session.commit()
     assert versions(app)[0] == site + 1
 
@@ -83,7 +85,7 @@ def test_what_others_see_of_a_person_raises_the_site_version(app, people, client
 def test_bulk_statements_say_whom_they_concern_or_raise_the_site_version(app, people):
     site, learner = versions(app, people.learner)
     with app.app_context():
-        notifications.mark_read(as_user(app, people.learner))  # says: the learner
+        notifications.mark_read(as_user(people.learner))  # says: the learner
         db.session.commit()
     assert versions(app, people.learner) == (site, learner + 1)
     with app.app_context():
@@ -100,16 +102,16 @@ def test_bulk_statements_say_whom_they_concern_or_raise_the_site_version(app, pe
 def test_a_rolled_back_write_raises_nothing_and_a_savepoint_counts_once(app, people):
     before = versions(app, people.learner, people.referent, people.other_referent)
     with app.app_context():
-        as_user(app, people.learner).locale = "en"
+        as_user(people.learner).locale = "en"
         db.session.flush()
         db.session.rollback()
     assert versions(app, people.learner, people.referent, people.other_referent) == before
     with app.app_context():
-        as_user(app, people.learner).locale = "en"
+        as_user(people.learner).locale = "en"
         db.session.flush()  # before the savepoint: must still count at the commit
         with db.session.begin_nested():
             assessments.assess_as_referent(
-                as_user(app, people.referent), as_user(app, people.learner),
+                as_user(people.referent), as_user(people.learner),
                 db.session.get(Competency, people.competencies["C2.1"]), 2)
         db.session.commit()
     site, learner, referent, other = versions(app, people.learner, people.referent,
@@ -184,20 +186,20 @@ def test_a_flash_message_is_shown_once_and_never_kept(client, people, entry_id):
 
 def _comment(app, people, entry_id, body="Pense aux tests de charge."):
     with app.app_context():
-        feedback_service.add_comment(as_user(app, people.referent),
+        feedback_service.add_comment(as_user(people.referent),
                                      db.session.get(Entry, entry_id), body)
         db.session.commit()
 
 
 def _rename_referent(app, people, _entry_id):
     with app.app_context():
-        as_user(app, people.referent).name = "Sophie Durand-Leroy"
+        as_user(people.referent).name = "Sophie Durand-Leroy"
         db.session.commit()
 
 
 def _self_assess(app, people, _entry_id):
     with app.app_context():
-        assessments.assess_self(as_user(app, people.learner),
+        assessments.assess_self(as_user(people.learner),
                                 db.session.get(Competency, people.competencies["C2.1"]), 3,
                                 "Je migre seule désormais.")
         db.session.commit()
@@ -205,8 +207,8 @@ def _self_assess(app, people, _entry_id):
 
 def _notify(app, people, entry_id):
     with app.app_context():
-        notifications.notify(as_user(app, people.learner), "comment",
-                             actor=as_user(app, people.referent),
+        notifications.notify(as_user(people.learner), "comment",
+                             actor=as_user(people.referent),
                              entry=db.session.get(Entry, entry_id))
         db.session.commit()
 
@@ -272,12 +274,10 @@ def test_the_cache_can_be_turned_off(database_url, tmp_path):
     assert app.extensions["pagecache"] is None
     with app.app_context():
         db.create_all()
-        accounts.create_user(email="a@ecole.test", name="A", role="learner",
-                             password="correct horse battery staple")
+        accounts.create_user(email="a@ecole.test", name="A", role="learner", password=PASSWORD)
         db.session.commit()
     client = app.test_client()
-    login(client, type("P", (), {"email": "a@ecole.test",
-                                 "password": "correct horse battery staple"}))
+    login(client, SimpleNamespace(email="a@ecole.test", password=PASSWORD))
     assert client.get("/").status_code == 200
     assert client.get("/").status_code == 200
     csrf_token(client, "/")
@@ -314,3 +314,67 @@ def test_an_htmx_fragment_and_its_full_page_are_kept_apart(client, people, entry
         page = client.get("/entries").get_data(as_text=True)
         assert "<html" not in fragment and "Migration de la base clients" in fragment
         assert page.startswith("<!doctype html>") and "Migration de la base clients" in page
+
+
+def test_the_jury_s_and_the_administrator_s_pages_are_not_kept(app, people):
+    for person in (people.jury, people.admin):
+        client = app.test_client()
+        login(client, person)
+        client.get("/")  # the welcome message, shown once
+        hits, size = cache(app).hits, cache(app).size
+        assert client.get("/").status_code == client.get("/").status_code == 200
+        assert (cache(app).hits, cache(app).size) == (hits, size)
+
+
+def test_the_referent_inbox_follows_a_new_request(app, people, entry_id):
+    referent = app.test_client()
+    login(referent, people.referent)
+    referent.get("/")  # the welcome message, shown once
+    assert "Un avis sur la migration ?" not in text(referent.get("/feedback"))
+    referent.get("/feedback")  # kept
+    with app.app_context():
+        feedback_service.request_feedback(as_user(people.learner),
+                                          db.session.get(Entry, entry_id), people.referent.id,
+                                          "Un avis sur la migration ?")
+        db.session.commit()
+    assert "Un avis sur la migration ?" in text(referent.get("/feedback"))
+
+
+# PostgreSQL: reads without a transaction, pings only idle connections ------------------------
+
+@pytest.mark.postgres
+def test_a_get_reads_outside_a_transaction_and_a_post_inside_one(app):
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # the POST here carries no form
+    for method, autocommit in (("GET", True), ("POST", False)):
+        with app.test_request_context("/entries", method=method):
+            app.preprocess_request()
+            assert db.session.connection().connection.dbapi_connection.autocommit is autocommit
+            db.session.remove()
+
+
+@pytest.mark.postgres
+def test_a_connection_found_dead_after_idling_is_replaced(app, client, people, monkeypatch):
+    login(client, people.learner)
+    with app.app_context():
+        engine = db.engine
+    pings = []
+
+    def dead_once(dbapi_connection):
+        pings.append(dbapi_connection)
+        if len(pings) == 1:
+            raise engine.dialect.loaded_dbapi.OperationalError("server closed the connection")
+
+    monkeypatch.setattr(engine.dialect, "do_ping", dead_once)
+    connections = []
+
+    def on_connect(*args):
+        connections.append(args)
+
+    event.listen(engine, "connect", on_connect)
+    assert client.get("/account/").status_code == 200
+    assert pings == []  # used a moment ago: not pinged
+    later = time.monotonic() + 60
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert client.get("/account/").status_code == 200  # pinged, dead, replaced
+    assert len(pings) == 1 and len(connections) == 1
+    event.remove(engine, "connect", on_connect)

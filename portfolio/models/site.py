@@ -22,12 +22,8 @@ class SiteVersion(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
-def first_site_version() -> int:
-    return secrets.randbits(48)
-
-
 def insert_site_version(connection) -> None:
-    connection.execute(insert(SiteVersion).values(id=1, value=first_site_version()))
+    connection.execute(insert(SiteVersion).values(id=1, value=secrets.randbits(48)))
 
 
 @event.listens_for(SiteVersion.__table__, "after_create")
