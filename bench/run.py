@@ -59,7 +59,8 @@ def database_url(kind: str, reuse: bool = False) -> tuple[str, bool]:
 
 
 class Server:
-    def __init__(self, url: str, port: int, workers: int):
+    def __init__(self, url: str, port: int, workers: int | None = None):
+        """gunicorn with the project's gunicorn.conf.py (as in production), `workers` apart."""
         self.port = port
         env = {**os.environ, "PORTFOLIO_CONFIG": "production", "DATABASE_URL": url,
                "SECRET_KEY": secrets.token_urlsafe(48), "SESSION_COOKIE_SECURE": "0",
@@ -67,7 +68,8 @@ class Server:
                "RATELIMIT_ENABLED": "0", "PORTFOLIO_INSTANCE": str(HERE / "data")}
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         self.process = subprocess.Popen(
-            [gunicorn, "--workers", str(workers), "--threads", "2", "--bind",
+            [gunicorn, "--config", str(ROOT / "gunicorn.conf.py"),
+             *(["--workers", str(workers)] if workers else []), "--bind",
              f"127.0.0.1:{port}", "--log-level", "warning", "portfolio:create_app()"],
             cwd=ROOT, env=env)
         for _ in range(100):
@@ -241,7 +243,8 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: gunicorn.conf.py's, one per core)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rendered", type=int, default=20,
                         help="requests per page that miss the page cache (timed one by one)")

@@ -56,18 +56,27 @@ def refuse_nul_bytes():
     return None
 
 
+# Added to every answer unless the view set its own (an attachment's or a share page's CSP).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    # same-origin, not no-referrer: Flask-WTF checks the Referer on HTTPS posts.
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def set_security_headers(response):
     """Add the security headers; keep authenticated pages out of every cache."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # same-origin, not no-referrer: Flask-WTF checks the Referer on HTTPS posts.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    present = {name.lower() for name in headers.keys()}
+    # (one pass over the answer's headers: werkzeug's setdefault scans them for each name)
+    headers.extend([(name, value) for name, value in SECURITY_HEADERS
+                    if name.lower() not in present])
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
     if response.mimetype == "text/html":
         # One URL may answer a full page or an htmx fragment: caches must keep them apart.
         response.vary.add("HX-Request")

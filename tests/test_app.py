@@ -1,5 +1,7 @@
 """The factory, its configurations and the health probes."""
 
+import os
+
 import pytest
 
 from config import Config, ProductionConfig, TestConfig
@@ -92,3 +94,28 @@ def test_production_starts_with_a_secret_from_the_environment(tmp_path):
                                                     "create_app()"],
                              env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
+
+
+@pytest.mark.parametrize("concurrency, expected", [(None, os.cpu_count() or 1), ("3", 3)])
+def test_gunicorn_reads_the_projects_settings(concurrency, expected):
+    """README's production command and make bench: one synchronous worker per core, unless
+    WEB_CONCURRENCY says otherwise (gunicorn.conf.py, read from the project's folder)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    assert gunicorn, "gunicorn is a dependency of the project"
+    env = {name: value for name, value in os.environ.items() if name != "WEB_CONCURRENCY"}
+    if concurrency:
+        env["WEB_CONCURRENCY"] = concurrency
+    result = subprocess.run([gunicorn, "--print-config", "portfolio:create_app()"],
+                            cwd=Path(__file__).resolve().parent.parent, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    settings = {name.strip(): value.strip() for name, value in (
+        line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)}
+    assert settings["config"].endswith("gunicorn.conf.py")
+    assert settings["worker_class"] == "sync"
+    assert int(settings["workers"]) == expected
