@@ -39,23 +39,26 @@ TARGETS = {  # p95 (ms) and share of the trivial route's throughput the issue as
     "page_kb": 100}
 
 
-def database_url(kind: str, reuse: bool = False) -> tuple[str, bool]:
-    """The data set's database, and whether it holds the previous run's data (kept)."""
+def database_url(kind: str, reuse: bool = False, name: str = "portfolio_bench"
+                 ) -> tuple[str, bool]:
+    """The data set's database (`name`: the writers' run has its own, so that `--reuse-data`
+    after `make bench` finds the default data set), and whether it holds the previous run's
+    data (kept)."""
     if kind == "sqlite":
         (HERE / "data").mkdir(exist_ok=True)
-        path = HERE / "data" / "bench.sqlite3"
+        path = HERE / "data" / f"{name}.sqlite3"
         return f"sqlite:///{path}", reuse and path.exists()
     from sqlalchemy import create_engine, text
 
     admin = create_engine(PG_URL + "postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if reuse and conn.execute(text(
-                "SELECT 1 FROM pg_database WHERE datname = 'portfolio_bench'")).scalar():
-            return PG_URL + "portfolio_bench", True
-        conn.execute(text("DROP DATABASE IF EXISTS portfolio_bench WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE portfolio_bench"))
+        if reuse and conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).scalar():
+            return PG_URL + name, True
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return PG_URL + "portfolio_bench", False
+    return PG_URL + name, False
 
 
 class Server:

@@ -167,7 +167,7 @@ def run(kind: str, writers: int, seconds: int, port: int) -> dict:
     from bench.generate import PASSWORD, generate
     from bench.run import Server, database_url
 
-    url, _kept = database_url(kind)
+    url, _kept = database_url(kind, name="portfolio_writers")
     proxy = None
     generate(url, writers, 5)
     served_url = url
