@@ -13,9 +13,18 @@ says production runs.
 
 import os
 
+
+def cores() -> int:
+    """The cores this process may run on (a container pinned to some has only those)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 # WEB_CONCURRENCY (gunicorn's own variable) overrides; raise it when the database runs on
 # another machine (a worker then waits for it) or when many PDF exports run at once (one
 # takes a worker for a few seconds).
-workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1)
+workers = int(os.environ.get("WEB_CONCURRENCY") or cores())
 worker_class = "sync"
 timeout = 60  # the PDF export of a long portfolio takes seconds, not a minute

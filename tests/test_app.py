@@ -96,7 +96,8 @@ def test_production_starts_with_a_secret_from_the_environment(tmp_path):
     assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
 
 
-@pytest.mark.parametrize("concurrency, expected", [(None, os.cpu_count() or 1), ("3", 3)])
+@pytest.mark.parametrize("concurrency, expected", [(None, len(os.sched_getaffinity(0))),
+                                                   ("3", 3)])
 def test_gunicorn_reads_the_projects_settings(concurrency, expected):
     """README's production command and make bench: one synchronous worker per core, unless
     WEB_CONCURRENCY says otherwise (gunicorn.conf.py, read from the project's folder)."""
