@@ -5,7 +5,8 @@ each, self and referent levels (several rounds), comments and feedback requests;
 Written with bulk inserts (the services would take minutes), with the same stored HTML and
 search index rows the services would write. Usage:
 
-    python bench/generate.py --database-url sqlite:///bench/data/portfolio_bench.sqlite3 [--learners N]
+    python bench/generate.py --database-url sqlite:///bench/data/portfolio_bench.sqlite3 \
+        [--learners N]
 """
 
 from __future__ import annotations
