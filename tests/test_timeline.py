@@ -89,6 +89,17 @@ def test_newest_first_and_paginated(client, learner, people, app):
     assert "Entrée n°04" not in first
     second = client.get("/entries?page=2").get_data(as_text=True)
     assert "Entrée n°04" in second and "Entrée n°24" not in second
+    assert "25 entrées" in first and "25 entrées" in second
+    # An old link past the last page shows the last one, with the count.
+    past = client.get("/entries?page=9").get_data(as_text=True)
+    assert "Entrée n°04" in past and "Entrée n°05" not in past and "25 entrées" in past
+    assert "page 2 sur 2" in past
+    # The same with a search (page and count come in one statement there).
+    searched = client.get("/entries?q=entree&page=9").get_data(as_text=True)
+    assert "Entrée n°04" in searched and "Entrée n°05" not in searched
+    assert "25 entrées" in searched and "page 2 sur 2" in searched
+    assert "25 entrées" in client.get("/entries?q=entree").get_data(as_text=True)
+    assert "0 entrée" in client.get("/entries?q=introuvable").get_data(as_text=True)
 
 
 def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(client, learner, people,
