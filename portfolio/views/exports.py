@@ -99,7 +99,8 @@ def download(fmt: str):
     handle = service.export_file(current_user, fmt)
     name = f"portfolio-{date.today().isoformat()}.{extension}"
     if fmt in service.TEXT_FORMATS:  # small: answered as bytes, which the page cache keeps
-        response = Response(handle.read(), mimetype=mimetype)
+        with handle:  # (send_file closes the others' when their answer is sent)
+            response = Response(handle.read(), mimetype=mimetype)
         response.headers.set("Content-Disposition", "attachment", filename=name)
     else:
         response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name)
