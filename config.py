@@ -10,8 +10,11 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-INSTANCE = Path(os.environ.get("PORTFOLIO_INSTANCE", ROOT / "instance"))
+# The deployment's own files (SQLite database, uploads, exports waiting to be downloaded):
+# PORTFOLIO_INSTANCE, else `instance/` in the folder the command runs from (never inside the
+# installed package).
+INSTANCE = Path(os.environ.get("PORTFOLIO_INSTANCE") or Path.cwd() / "instance").resolve()
+TRANSLATIONS = Path(__file__).resolve().parent / "portfolio" / "translations"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -96,7 +99,7 @@ class Config:
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")
-    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "portfolio" / "translations")
+    BABEL_TRANSLATION_DIRECTORIES = str(TRANSLATIONS)
 
     # One evidence file at most this big (a clear message past it); a request a little more.
     ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
@@ -108,6 +111,21 @@ class Config:
     FEEDBACK_REMINDER_DAYS = _int("FEEDBACK_REMINDER_DAYS", 7)
     # Rendered pages kept in memory per process (portfolio/pagecache.py); 0 turns it off.
     PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
+    # Background jobs (portfolio/jobs.py): "local" runs them in threads of the web process (no
+    # other server); "redis://host:6379/1" queues them in Redis for `portfolio worker`.
+    JOBS_BROKER = os.environ.get("JOBS_BROKER", "local")
+    JOBS_NAMESPACE = os.environ.get("JOBS_NAMESPACE", "portfolio")
+    JOBS_THREADS = _int("JOBS_THREADS", 2)
+    # A worker silent this long is taken for dead: its unfinished jobs go back to the queue.
+    JOBS_HEARTBEAT_TIMEOUT_MS = _int("JOBS_HEARTBEAT_TIMEOUT_MS", 60_000)
+    # How many of a million queue reads also look for dead workers' jobs (Dramatiq's setting).
+    JOBS_MAINTENANCE_CHANCE = _int("JOBS_MAINTENANCE_CHANCE", 10_000)
+    JOBS_SCHEDULE_CHECK_S = _int("JOBS_SCHEDULE_CHECK_S", 60)
+    # With "local", the web process runs the schedule (reminders, purge) itself.
+    JOBS_SCHEDULE_IN_WEB = _bool("JOBS_SCHEDULE_IN_WEB", True)
+    # Jury exports (PDF, ZIP) written by a worker wait here this long for their download.
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE / "exports"))
+    EXPORT_KEEP_HOURS = _int("EXPORT_KEEP_HOURS", 24)
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 5_000
 
@@ -145,6 +163,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     PASSWORD_HASH_PROFILE = "cheapest"
     MAIL_BACKEND = "outbox"
+    JOBS_BROKER = "eager"
+    JOBS_SCHEDULE_IN_WEB = False
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     PUBLIC_URL = "https://portfolio.example.org"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from portfolio.paths import shipped
 
 
 def create_app(config: str | type | None = None, overrides: Mapping | None = None) -> Flask:
@@ -16,8 +16,8 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
 
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(shipped("templates")),
+        static_folder=str(shipped("static")),
         instance_path=str(INSTANCE),
     )
     load_config(app, config, overrides, CONFIGS)
@@ -30,6 +30,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         errors,
         health,
         i18n,
+        jobs,
         mail,
         markdown,
         pagecache,
@@ -43,6 +44,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     security.init_app(app)
     passwords.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
     storage.init_app(app)
     markdown.init_app(app)
     i18n.init_app(app)

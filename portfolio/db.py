@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -14,8 +13,9 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from portfolio.extensions import migrate
+from portfolio.paths import shipped
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = shipped("migrations")
 
 # Stable constraint names, so that migrations can drop and alter them (SQLite batch mode too).
 NAMING_CONVENTION = {

@@ -96,11 +96,13 @@ def test_production_starts_with_a_secret_from_the_environment(tmp_path):
     assert refused.returncode != 0 and "SECRET_KEY must be set" in refused.stderr
 
 
+@pytest.mark.parametrize("shipped", [False, True], ids=["source-folder", "installed"])
 @pytest.mark.parametrize("concurrency, expected", [(None, len(os.sched_getaffinity(0))),
                                                    ("3", 3)])
-def test_gunicorn_reads_the_projects_settings(concurrency, expected):
+def test_gunicorn_reads_the_projects_settings(concurrency, expected, shipped, tmp_path):
     """README's production command and make bench: one synchronous worker per core, unless
-    WEB_CONCURRENCY says otherwise (gunicorn.conf.py, read from the project's folder)."""
+    WEB_CONCURRENCY says otherwise (gunicorn.conf.py in the project's folder, or the package's
+    own settings named from any other folder)."""
     import shutil
     import subprocess
     import sys
@@ -111,12 +113,15 @@ def test_gunicorn_reads_the_projects_settings(concurrency, expected):
     env = {name: value for name, value in os.environ.items() if name != "WEB_CONCURRENCY"}
     if concurrency:
         env["WEB_CONCURRENCY"] = concurrency
-    result = subprocess.run([gunicorn, "--print-config", "portfolio:create_app()"],
-                            cwd=Path(__file__).resolve().parent.parent, env=env,
-                            capture_output=True, text=True, timeout=60)
+    command = [gunicorn, "--print-config", "portfolio:create_app()"]
+    if shipped:
+        command[1:1] = ["--config", "python:portfolio.gunicorn_conf"]
+    result = subprocess.run(command, cwd=tmp_path if shipped else Path(__file__).parent.parent,
+                            env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     settings = {name.strip(): value.strip() for name, value in (
         line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)}
-    assert settings["config"].endswith("gunicorn.conf.py")
+    assert settings["config"].endswith(
+        "python:portfolio.gunicorn_conf" if shipped else "gunicorn.conf.py")
     assert settings["worker_class"] == "sync"
     assert int(settings["workers"]) == expected
