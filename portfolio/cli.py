@@ -105,9 +105,9 @@ def import_users(file):
         report = import_users_csv(file.read())
     except ServiceError as error:
         _fail(error)
-    db.session.commit()
     for user in report.users:
         accounts.send_invitation(user)
+    db.session.commit()
     for line in report.lines:
         status = "created" if line.created else "refused"
         click.echo(f"{line.line}\t{line.email}\t{status}\t{line.reason}")
@@ -325,7 +325,52 @@ def purge():
     info(f"{len(purged)} account(s) erased.")
 
 
+@click.command("worker")
+@with_appcontext
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="Jobs run at once by this process (default: JOBS_THREADS).")
+@click.option("--queue", "queues", multiple=True,
+              type=click.Choice(["default", "mail", "exports"]),
+              help="Only these queues (repeat the option); default: all.")
+@click.option("--no-schedule", is_flag=True,
+              help="Do not start the periodic jobs (reminders, purge) from this process.")
+def worker(threads, queues, no_schedule):
+    """Run background jobs until stopped (SIGTERM or Ctrl-C finishes the jobs under way)."""
+    import signal
+    import threading
+
+    from portfolio.jobs import Runner
+    from portfolio.tasks import Scheduler
+
+    runner: Runner = current_app.extensions["portfolio.jobs"]
+    if runner.setting in ("local", "eager"):
+        raise click.ClickException(
+            f"JOBS_BROKER is {runner.setting!r}: jobs run inside the web process and need no "
+            "worker. Set JOBS_BROKER=redis://HOST:6379/N (the same for the web and the "
+            "workers) to run them in worker processes.")
+    app = current_app._get_current_object()
+    threads = threads or app.config["JOBS_THREADS"]
+    process = runner.worker(threads, list(queues) or None)
+    scheduler = None if no_schedule else Scheduler(app)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    process.start()
+    if scheduler:
+        scheduler.start()
+    info(f"Worker started: {threads} thread(s), queues "
+         f"{', '.join(queues) or 'default, mail, exports'}"
+         f"{'' if scheduler else ', no schedule'}. Stop with Ctrl-C or SIGTERM.")
+    stop.wait()
+    info("Stopping: finishing the jobs under way...")
+    if scheduler:
+        scheduler.stop()
+    process.stop()
+    info("Worker stopped.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(worker)
     app.cli.add_command(users)
     app.cli.add_command(export)
     app.cli.add_command(tokens)

@@ -1,4 +1,9 @@
-"""Outgoing email: SMTP in production, an outbox that tests (and developers) read."""
+"""Outgoing email: SMTP in production, an outbox that tests (and developers) read.
+
+A mail is a background job (portfolio/jobs.py): asked for in the transaction, sent by a worker
+once it committed, retried with back-off while the mail server refuses it. A request that
+rolls back sends nothing; a slow mail server never holds a page.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,13 @@ import logging
 import smtplib
 import ssl
 import sys
-import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import Flask, current_app
+
+from portfolio import jobs
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,13 @@ def send_template(user, template: str, subject, subject_args: dict | None = None
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text email through the configured backend."""
+    """Send a plain-text email once the current transaction commits."""
+    jobs.enqueue("send_mail", to=to, subject=subject, body=body)
+
+
+@jobs.task("send_mail", queue="mail", max_retries=8, min_backoff_s=30, time_limit_s=120)
+def deliver(to: str, subject: str, body: str) -> None:
+    """Hand a mail to the configured backend now; raise when the mail server refuses it."""
     config = current_app.config
     mail = Mail(to=to, subject=subject, body=body)
     backend = config["MAIL_BACKEND"]
@@ -67,29 +79,21 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="portfolio")
     message.set_content(body)
-    settings = {k: config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME",
-                                         "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_USE_SSL",
-                                         "MAIL_TIMEOUT")}
-    # Sending happens off the request: a slow SMTP server neither blocks the page nor lets
-    # response times tell whether an address has an account.
-    threading.Thread(target=_smtp_send, args=(settings, message), daemon=True).start()
-
-
-def _smtp_send(settings: dict, message: EmailMessage) -> None:
     try:
-        if settings["MAIL_USE_SSL"]:
-            client = smtplib.SMTP_SSL(settings["MAIL_SERVER"], settings["MAIL_PORT"],
-                                      timeout=settings["MAIL_TIMEOUT"],
+        if config["MAIL_USE_SSL"]:
+            client = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"],
+                                      timeout=config["MAIL_TIMEOUT"],
                                       context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(settings["MAIL_SERVER"], settings["MAIL_PORT"],
-                                  timeout=settings["MAIL_TIMEOUT"])
+            client = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+                                  timeout=config["MAIL_TIMEOUT"])
         with client:
-            if settings["MAIL_USE_TLS"] and not settings["MAIL_USE_SSL"]:
+            if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
                 client.starttls(context=ssl.create_default_context())
-            if settings["MAIL_USERNAME"]:
-                client.login(settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"] or "")
+            if config["MAIL_USERNAME"]:
+                client.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        # Never the body: it may carry a reset link.
-        log.error("mail to %s not sent: %s", message["To"], exc.__class__.__name__)
+        # Never the body: it may carry a reset link. Raised again: the job is retried.
+        log.error("mail to %s not sent: %s", to, exc.__class__.__name__)
+        raise

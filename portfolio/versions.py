@@ -31,11 +31,13 @@ from portfolio.models import (
     Entry,
     EntryRevision,
     EntryTag,
+    ExportJob,
     ExportSelection,
     FeedbackEvent,
     FeedbackRequest,
     LoginSession,
     Notification,
+    ScheduledRun,
     ShareAccess,
     ShareLink,
     SiteVersion,
@@ -60,8 +62,9 @@ PARENTS = {
     "request_id": (FeedbackRequest.id, (FeedbackRequest.learner_id, FeedbackRequest.referent_id)),
     "link_id": (ShareLink.id, (ShareLink.learner_id,)),
 }
-# Rows no page shows: writing them changes nobody's pages (logins, the audit trail).
-IGNORED = (LoginSession, AuditLine, SiteVersion)
+# Rows no kept page shows: writing them changes nobody's kept pages (logins, the audit trail,
+# background jobs: the export page that shows them is never kept).
+IGNORED = (LoginSession, AuditLine, SiteVersion, ExportJob, ScheduledRun)
 # What others see of a person: a change here may show on anybody's pages.
 USER_PUBLIC = ("name", "email", "role", "active")
 

@@ -66,7 +66,8 @@ def database_url(pg_database, tmp_path):
 def app(database_url, tmp_path):
     """An app on an empty database, with every table created, uploads in a temporary folder."""
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url,
-                                  "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+                                  "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+                                  "EXPORT_FOLDER": str(tmp_path / "exports")})
     with app.app_context():
         if database_url.startswith("sqlite") or database_url not in _pg_schema_ready:
             db.create_all()

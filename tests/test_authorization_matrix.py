@@ -19,7 +19,7 @@ from portfolio.db import db
 from portfolio.models import Competency, Notification, User
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
-from portfolio.services import feedback, sharing, tokens
+from portfolio.services import export_jobs, feedback, sharing, tokens
 from tests.helpers import login
 from tests.test_admin import ADMIN_ROUTES
 from tests.test_entries import png_bytes
@@ -124,6 +124,9 @@ MATRIX = {
     "exports.preview": ("GET", "/export/preview", None, learner_only()),
     "exports.download": ("GET", "/export/download/html", None, learner_only()),
     "exports.create_link": ("POST", "/export/links", {"days": "3"}, learner_only(201)),
+    "exports.start_job": ("POST", "/export/jobs", {"format": "zip"}, learner_only(303)),
+    "exports.job": ("GET", "/export/jobs/{export_job}", None, NOBODY),
+    "exports.job_file": ("GET", "/export/jobs/{export_job}/file", None, NOBODY),
     "exports.revoke_link": ("POST", "/export/links/{link}/revoke", {}, NOBODY),
     "exports.shared": ("GET", "/s/{token}", None, ALL),
     "exports.shared_file": ("GET", "/s/{token}/files/{attachment}", None, ALL),
@@ -154,11 +157,13 @@ def camille(app, people):
             Notification.user_id == learner.id))
         link, token = sharing.create_link(learner, "Jury", 30)
         api_token, _secret = tokens.create_token(learner, "script")
+        export_job = export_jobs.start(learner, "zip")
         db.session.commit()
         return SimpleNamespace(
             entry=entry.id, attachment=attachment.id, comment=comment.id, request=request.id,
             notification=notification, link=link.id, token=token, competency=c21.id,
-            learner=learner.id, referent=referent.id, api_token=api_token.id)
+            learner=learner.id, referent=referent.id, api_token=api_token.id,
+            export_job=export_job.id)
 
 
 def test_every_route_has_a_decision(app):

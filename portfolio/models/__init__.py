@@ -31,6 +31,7 @@ from portfolio.models.framework import (
     Framework,
     enrolment_blocks,
 )
+from portfolio.models.job import EXPORT_STATES, ExportJob, ScheduledRun
 from portfolio.models.sharing import ApiToken, AuditLine, ExportSelection, ShareAccess, ShareLink
 from portfolio.models.site import SiteVersion
 from portfolio.models.user import (
@@ -72,6 +73,9 @@ __all__ = [
     "Enrolment",
     "Framework",
     "enrolment_blocks",
+    "EXPORT_STATES",
+    "ExportJob",
+    "ScheduledRun",
     "ApiToken",
     "AuditLine",
     "ExportSelection",

@@ -119,8 +119,8 @@ def create_user():
         except ServiceError as error:
             apply_service_error(form, error, default_field="cohort")
         else:
-            db.session.commit()
             accounts.send_invitation(user)
+            db.session.commit()
             flash(_("Compte créé pour %(name)s ; une invitation a été envoyée à %(email)s.",
                     name=user.name, email=user.email), "success")
             return redirect(url_for("admin.user", user_id=user.id))
@@ -198,6 +198,7 @@ def invite_user(user_id: int):
     user = _user_or_404(user_id)
     if user.active:
         accounts.send_invitation(user)
+        db.session.commit()
         flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -246,9 +247,9 @@ def import_users():
             db.session.rollback()
             apply_service_error(form, error, default_field="file")
         else:
-            db.session.commit()
             for user in report.users:
                 accounts.send_invitation(user)
+            db.session.commit()
     status = 422 if form.is_submitted() and report is None else 200
     return render_template("admin/import.html", form=form, report=report), status
 

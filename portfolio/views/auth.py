@@ -101,6 +101,7 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         accounts.send_password_reset(form.email.data)
+        db.session.commit()  # the mail leaves once this commits
         flash(_("Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot "
                 "de passe vient d'y être envoyé. Il est valable deux heures."), "info")
         return redirect(url_for("auth.login"))

@@ -20,11 +20,13 @@ from flask_login import current_user, login_required
 
 from portfolio import storage
 from portfolio.db import db
+from portfolio.extensions import htmx
 from portfolio.exports import build_model, exportable_entries
 from portfolio.exports.html import write_html
 from portfolio.models import Entry, Role
 from portfolio.pagecache import cached
 from portfolio.services import ServiceError
+from portfolio.services import export_jobs
 from portfolio.services import sharing as service
 
 bp = Blueprint("exports", __name__)
@@ -33,11 +35,9 @@ bp = Blueprint("exports", __name__)
 SHARE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
-
 def _learner_only():
     if current_user.role != Role.LEARNER:
         abort(404)
-
 
 def _page(status=200, new_link=None, new_token=None, errors=None):
     learner = current_user
@@ -51,9 +51,8 @@ def _page(status=200, new_link=None, new_token=None, errors=None):
                                             Entry.visibility != "jury").count()
     return render_template(
         "exports/index.html", groups=groups, selection=selection, others=others,
-        links=service.links_of(learner), new_link=new_link, new_token=new_token,
+        export_jobs=export_jobs.recent_of(learner), links=service.links_of(learner), new_link=new_link, new_token=new_token,
         errors=errors or {}, today=date.today()), status
-
 
 @bp.get("/export")
 @login_required
@@ -61,7 +60,6 @@ def index():
     """Choose what the jury reads, preview it, download it, share it."""
     _learner_only()
     return _page()
-
 
 @bp.post("/export")
 @login_required
@@ -76,7 +74,6 @@ def save():
     flash(_("Sélection enregistrée."), "success")
     return redirect(url_for("exports.index"))
 
-
 @bp.get("/export/preview")
 @login_required
 def preview():
@@ -87,12 +84,13 @@ def preview():
     response.headers["Content-Security-Policy"] = SHARE_CSP
     return response
 
-
 @bp.get("/export/download/<fmt>")
 @login_required
 @cached
 def download(fmt: str):
     _learner_only()
+    if fmt in export_jobs.FORMATS:  # made by a worker: asked for with the form on /export
+        return redirect(url_for("exports.index") + "#download-title")
     if fmt not in service.FORMATS:
         abort(404)
     mimetype, extension = service.FORMATS[fmt]
@@ -107,6 +105,52 @@ def download(fmt: str):
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
+@bp.post("/export/jobs")
+@login_required
+def start_job():
+    """Ask a worker for the PDF or the ZIP, then follow its progress on the job's page."""
+    _learner_only()
+    try:
+        job = export_jobs.start(current_user, request.form.get("format", ""))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("exports.index") + "#download-title")
+    db.session.commit()
+    return redirect(url_for("exports.job", job_id=job.id), code=303)
+
+def _job_or_404(job_id: int):
+    _learner_only()
+    job = export_jobs.job_of(current_user, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+@bp.get("/export/jobs/<id:job_id>")
+@login_required
+def job(job_id: int):
+    """The export's progress: htmx asks again every second, a browser without JavaScript
+    refreshes the page; once written, the file is offered."""
+    job = _job_or_404(job_id)
+    template = "exports/_job.html" if htmx else "exports/job.html"
+    response = Response(render_template(template, job=job))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+@bp.get("/export/jobs/<id:job_id>/file")
+@login_required
+def job_file(job_id: int):
+    job = _job_or_404(job_id)
+    if job.state != "done":
+        abort(404)
+    mimetype, extension = service.FORMATS[job.format]
+    name = f"portfolio-{job.created_at.date().isoformat()}.{extension}"
+    try:
+        path = export_jobs.path_of(job)
+        response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+    except (ValueError, FileNotFoundError):
+        abort(404)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 @bp.post("/export/links")
 @login_required
@@ -122,7 +166,6 @@ def create_link():
     db.session.commit()
     return _page(status=201, new_link=link, new_token=token)
 
-
 @bp.post("/export/links/<id:link_id>/revoke")
 @login_required
 def revoke_link(link_id: int):
@@ -135,7 +178,6 @@ def revoke_link(link_id: int):
     flash(_("Lien révoqué : il ne s'ouvre plus."), "success")
     return redirect(url_for("exports.index") + "#links")
 
-
 # The jury's side: no account, the token is the key ---------------------------------------------
 
 def _shared_headers(response):
@@ -143,7 +185,6 @@ def _shared_headers(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
 
 @bp.get("/s/<token>")
 def shared(token: str):
@@ -159,7 +200,6 @@ def shared(token: str):
     response = Response(html)
     response.headers["Content-Security-Policy"] = SHARE_CSP
     return _shared_headers(response)
-
 
 @bp.get("/s/<token>/files/<id:attachment_id>")
 def shared_file(token: str, attachment_id: int):
