@@ -62,15 +62,14 @@ def task(name: str, *, queue: str = "default", max_retries: int = 5,
 
 
 def enqueue(name: str, **arguments) -> None:
-    """Ask for a job: handed to the queue when the current transaction commits (now if none)."""
+    """Ask for a job: handed to the queue when the current transaction commits (one is begun
+    if none is under way: nothing leaves without a commit)."""
     if name not in TASKS:
         raise KeyError(f"no job named {name!r}")
     session = db.session()
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    if transaction is None:
-        _runner().send(name, arguments)
-    else:
-        session.info.setdefault(_PENDING, []).append((transaction, name, arguments))
+    transaction = session.get_nested_transaction() or session.get_transaction() \
+        or session.begin()
+    session.info.setdefault(_PENDING, []).append((transaction, name, arguments))
 
 
 def _within(transaction, ended) -> bool:
@@ -88,6 +87,8 @@ def _forget_rolled_back(session, previous_transaction) -> None:
 
 
 def _hand_over(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its jobs wait for the outer transaction's commit
     pending = session.info.pop(_PENDING, None)
     if pending:
         runner = _runner()

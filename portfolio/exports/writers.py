@@ -97,9 +97,11 @@ def write_leap2a(model: dict) -> str:
     return ET.tostring(feed, encoding="unicode", xml_declaration=True)
 
 
-def write_zip(model: dict, out: BinaryIO) -> None:
+def write_zip(model: dict, out: BinaryIO, paths: dict[int, Path] | None = None) -> None:
     """HTML, attachments, portfolio.json, leap2a.xml and SHA256SUMS, streamed file by file:
-    attachments are copied from disk in chunks, never held whole in memory."""
+    attachments are copied from disk in chunks, never held whole in memory. `paths` (from
+    `attachment_paths`) spares the database while writing."""
+    paths = paths if paths is not None else attachment_paths(model)
     sums: list[tuple[str, str]] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def add_text(name: str, text: str) -> None:
@@ -116,7 +118,7 @@ def write_zip(model: dict, out: BinaryIO) -> None:
         if include:
             for entry in model["entries"]:
                 for attachment in entry["attachments"]:
-                    stored = _stored_path(attachment["id"])
+                    stored = paths[attachment["id"]]
                     digest = hashlib.sha256()
                     with open(stored, "rb") as source, \
                             archive.open(attachment["path"], "w", force_zip64=True) as target:
@@ -127,8 +129,14 @@ def write_zip(model: dict, out: BinaryIO) -> None:
         archive.writestr("SHA256SUMS", "".join(f"{h}  {n}\n" for h, n in sums))
 
 
-def _stored_path(attachment_id: int) -> Path:
+def attachment_paths(model: dict) -> dict[int, Path]:
+    """Where each attachment of the model is on disk (one query)."""
+    from sqlalchemy import select
+
     from portfolio.db import db
 
-    item = db.session.get(Attachment, attachment_id)
-    return storage.path_of(item.stored_name)
+    ids = [a["id"] for entry in model["entries"] for a in entry["attachments"]]
+    if not model["options"]["include_attachments"] or not ids:
+        return {}
+    return {row.id: storage.path_of(row.stored_name) for row in db.session.execute(
+        select(Attachment.id, Attachment.stored_name).where(Attachment.id.in_(ids)))}

@@ -74,7 +74,9 @@ def _set(job: ExportJob, **values) -> None:
            time_limit_s=900)
 def run_export(job_id: int) -> None:
     """Write the export's file and mark the job done (nothing to do if it already is)."""
-    from portfolio.services.sharing import export_file
+    from portfolio.exports import build_model
+    from portfolio.exports.writers import attachment_paths
+    from portfolio.services.sharing import selection_of, write_export
 
     job = db.session.get(ExportJob, job_id)
     if job is None or job.state in ("done", "failed"):
@@ -82,12 +84,16 @@ def run_export(job_id: int) -> None:
     learner = db.session.get(User, job.learner_id)
     if learner is None:
         return
+    fmt = job.format
     _set(job, state="running", progress=10, attempts=job.attempts + 1, started_at=utcnow())
-    name = f"{secrets.token_hex(16)}.{job.format}"
+    name = f"{secrets.token_hex(16)}.{fmt}"
     target = folder() / name
     try:
-        handle = export_file(learner, job.format)
-        _set(job, progress=80)
+        model = build_model(learner, selection_of(learner))
+        paths = attachment_paths(model) if fmt == "zip" else None
+        _set(job, progress=30)  # the commit also ends the read: SQLite's lock is free
+        handle = write_export(model, fmt, paths)  # seconds, without touching the database
+        _set(job, progress=90)
         temporary = folder() / f".{name}.part"
         with handle, open(temporary, "wb") as out:
             while chunk := handle.read(1024 * 1024):

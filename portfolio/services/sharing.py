@@ -82,10 +82,14 @@ TEXT_FORMATS = ("html", "json")  # small enough to answer from memory
 def export_file(learner: User, fmt: str):
     """The learner's export (their saved selection) in a format, as an open temporary file:
     in memory while small, on disk past 8 MB (a ZIP of large files stays out of memory)."""
+    return write_export(build_model(learner, selection_of(learner)), fmt)
+
+
+def write_export(model: dict, fmt: str, paths: dict | None = None):
+    """An export model written in a format, as an open temporary file (see export_file)."""
     from portfolio.exports.html import write_html
     from portfolio.exports.writers import write_json, write_pdf, write_zip
 
-    model = build_model(learner, selection_of(learner))
     handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     if fmt == "html":
         handle.write(write_html(model).encode("utf-8"))
@@ -94,7 +98,7 @@ def export_file(learner: User, fmt: str):
     elif fmt == "pdf":
         write_pdf(model, handle)
     else:
-        write_zip(model, handle)
+        write_zip(model, handle, paths)
     handle.seek(0)
     return handle
 
