@@ -369,7 +369,49 @@ def worker(threads, queues, no_schedule):
     info("Worker stopped.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The archive to write (a tar file; it holds personal data: keep it safe).")
+def backup(output):
+    """Write one consistent archive of the database and the uploaded files."""
+    from portfolio.backup import BackupError, write_backup
+
+    try:
+        summary = write_backup(output)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    info(f"Backup of the {summary.dialect} database ({sum(summary.rows.values())} rows) and "
+         f"{summary.files} file(s) written to {output}.")
+    if summary.missing:
+        info(f"Warning: {len(summary.missing)} file(s) named by the database were not found "
+             "in the upload folder.")
+    click.echo(output)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="Replace a database and an upload folder that already hold data.")
+def restore(archive, force):
+    """Restore a `portfolio backup` archive (checksums checked first)."""
+    from portfolio.backup import BackupError, restore_backup
+
+    try:
+        summary = restore_backup(archive, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    info(f"Restored the {summary.dialect} database ({sum(summary.rows.values())} rows) and "
+         f"{summary.files} file(s) from {archive}. Restart the web and worker processes.")
+    if summary.missing:
+        info(f"Warning: {len(summary.missing)} file(s) were already missing when the backup "
+             "was made.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     app.cli.add_command(worker)
     app.cli.add_command(users)
     app.cli.add_command(export)
