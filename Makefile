@@ -35,12 +35,14 @@ e2e-deps: $(AXE)
 test: translations e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test).
+## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test);
+## then the writers' run and the dashboard during PDF exports (worker on Redis).
 bench: translations
 	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null || true
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/writers.py --db sqlite
 	$(BIN)/python bench/writers.py --db postgres
+	$(BIN)/python bench/exports.py --reuse-data
 
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .

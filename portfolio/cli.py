@@ -317,12 +317,13 @@ def create_token(email, name):
 @click.command("purge")
 @with_appcontext
 def purge():
-    """Erase the accounts whose 30-day grace period is over (for cron)."""
-    from portfolio.services.sharing import purge as purge_accounts
+    """Erase the accounts whose 30-day grace period is over, and old exports (for cron)."""
+    from portfolio.tasks import purge as purge_now
 
-    purged = purge_accounts()
+    purged, forgotten = purge_now()
     db.session.commit()
-    info(f"{len(purged)} account(s) erased.")
+    info(f"{purged} account(s) erased, {forgotten} export(s) older than "
+         f"{current_app.config['EXPORT_KEEP_HOURS']} hours removed.")
 
 
 @click.command("worker")

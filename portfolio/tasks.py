@@ -33,14 +33,16 @@ def remind_referents() -> None:
 
 
 @jobs.task("purge", max_retries=3)
-def purge() -> None:
-    """Erase the accounts whose grace period is over, and exports nobody downloads any more."""
+def purge() -> tuple[int, int]:
+    """Erase the accounts whose grace period is over, and exports nobody downloads any more;
+    return how many of each."""
     from portfolio.services.sharing import purge as purge_accounts
 
     purged = purge_accounts()
     db.session.commit()
     forgotten = export_jobs.purge_old()
     log.info("%d account(s) erased, %d old export(s) removed", len(purged), forgotten)
+    return len(purged), forgotten
 
 
 # job -> how often it runs
