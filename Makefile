@@ -45,7 +45,7 @@ bench: translations
 	$(BIN)/python bench/exports.py --reuse-data
 
 extract-messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .
 	$(BIN)/pybabel update -i portfolio/translations/messages.pot -d portfolio/translations --no-fuzzy-matching
 
 clean:
