@@ -102,11 +102,11 @@ def test_a_request_that_fails_after_asking_for_mail_sends_none(app, client, peop
     assert [m.to for m in outbox] == [people.referent.email]
 
 
-def test_local_jobs_run_in_a_thread_of_the_process_after_the_commit(database_url, tmp_path):
+def test_local_jobs_run_in_a_thread_of_the_process_after_the_commit(app, database_url,
+                                                                    tmp_path):
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url,
                                   "JOBS_BROKER": "local", "UPLOAD_FOLDER": str(tmp_path)})
     with app.app_context():
-        db.create_all()
         mail.send_mail("a@ecole.test", "Local", "x")
         runner = app.extensions["portfolio.jobs"]
         assert runner._local_worker is None  # nothing handed over before the commit
@@ -114,8 +114,7 @@ def test_local_jobs_run_in_a_thread_of_the_process_after_the_commit(database_url
         runner.drain(timeout_s=10)
         assert [m.subject for m in mail.outbox()] == ["Local"]
         db.session.remove()
-        if database_url.startswith("sqlite"):
-            db.drop_all()
+        db.engine.dispose()
 
 
 def test_an_unknown_job_or_broker_is_refused(app):
@@ -237,3 +236,37 @@ def test_a_job_still_running_shows_its_progress_and_refreshes_itself(app, client
     assert '<meta http-equiv="refresh"' in page and "<progress" in page
     assert 'hx-trigger="load delay:1s"' in page
     assert client.get(f"/export/jobs/{job_id}/file").status_code == 404
+
+
+def test_the_embedded_default_keeps_the_schedule_in_the_web_process(app, database_url,
+                                                                     tmp_path):
+    """`make run` (JOBS_BROKER=local): no worker, no cron; the first request starts the
+    schedule, which runs the reminders and the purge. (`app` made the tables, and empties
+    them afterwards on PostgreSQL.)"""
+    served = app
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url,
+                                  "JOBS_BROKER": "local", "JOBS_SCHEDULE_IN_WEB": True,
+                                  "JOBS_SCHEDULE_CHECK_S": 1,
+                                  "UPLOAD_FOLDER": str(tmp_path / "u"),
+                                  "EXPORT_FOLDER": str(tmp_path / "e")})
+    assert app is not served
+    with app.app_context():
+        assert db.session.query(ScheduledRun).count() == 0
+    runner = app.extensions["portfolio.jobs"]
+    try:
+        assert app.test_client().get("/login").status_code == 200
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with app.app_context():
+                done = {run.name for run in db.session.query(ScheduledRun)}
+            if done == set(SCHEDULE):
+                break
+            time.sleep(0.1)
+        assert done == set(SCHEDULE)
+    finally:
+        runner._scheduler.stop()
+        runner._scheduler.join(10)
+        runner.drain(timeout_s=20)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
