@@ -337,6 +337,7 @@ def purge():
               help="Do not start the periodic jobs (reminders, purge) from this process.")
 def worker(threads, queues, no_schedule):
     """Run background jobs until stopped (SIGTERM or Ctrl-C finishes the jobs under way)."""
+    import logging
     import signal
     import threading
 
@@ -350,6 +351,9 @@ def worker(threads, queues, no_schedule):
             "worker. Set JOBS_BROKER=redis://HOST:6379/N (the same for the web and the "
             "workers) to run them in worker processes.")
     app = current_app._get_current_object()
+    # What the jobs say (a mail refused, an export failed, its retry) goes to stderr.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
     threads = threads or app.config["JOBS_THREADS"]
     process = runner.worker(threads, list(queues) or None)
     scheduler = None if no_schedule else Scheduler(app)

@@ -93,7 +93,12 @@ def _hand_over(session) -> None:
     if pending:
         runner = _runner()
         for _transaction, name, arguments in pending:
-            runner.send(name, arguments)
+            try:
+                runner.send(name, arguments)
+            except Exception:
+                # The data is committed: the answer must say so. The broker was away; the
+                # hourly purge asks again for exports left waiting (services/export_jobs.py).
+                log.exception("job %s could not be handed to the broker", name)
 
 
 def _runner() -> Runner:

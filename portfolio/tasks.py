@@ -41,7 +41,9 @@ def purge() -> tuple[int, int]:
     purged = purge_accounts()
     db.session.commit()
     forgotten = export_jobs.purge_old()
-    log.info("%d account(s) erased, %d old export(s) removed", len(purged), forgotten)
+    asked_again = export_jobs.requeue_stale()
+    log.info("%d account(s) erased, %d old export(s) removed, %d waiting export(s) asked "
+             "for again", len(purged), forgotten, asked_again)
     return len(purged), forgotten
 
 

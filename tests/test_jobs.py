@@ -270,3 +270,25 @@ def test_the_embedded_default_keeps_the_schedule_in_the_web_process(app, databas
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_broker_away_at_commit_loses_no_answer_and_the_export_is_asked_again(app, people,
+                                                                                  monkeypatch):
+    runner = app.extensions["portfolio.jobs"]
+    real = runner.send
+
+    def away(name, arguments):
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(runner, "send", away)
+    with app.app_context():
+        job = export_jobs.start(_learner(app, people), "zip")
+        db.session.commit()  # no exception: the data is committed, the job not handed over
+        job_id = job.id
+        assert db.session.get(ExportJob, job_id).state == "queued"
+        monkeypatch.setattr(runner, "send", real)
+        assert export_jobs.requeue_stale() == 0  # too recent to be called stale
+        later = utcnow() + export_jobs.STALE_AFTER + timedelta(minutes=1)
+        assert export_jobs.requeue_stale(later) == 1
+        db.session.expire_all()
+        assert db.session.get(ExportJob, job_id).state == "done"

@@ -24,6 +24,7 @@ from portfolio.services import ServiceError
 FORMATS = ("pdf", "zip")  # the slow ones; HTML and JSON are answered at once
 MAX_ATTEMPTS = 4  # the first run and three retries
 RECENT = 5
+STALE_AFTER = timedelta(minutes=15)
 
 
 def folder() -> Path:
@@ -113,6 +114,18 @@ def run_export(job_id: int) -> None:
             _set(job, state="failed" if last else "queued", progress=0,
                  finished_at=utcnow() if last else None)
         raise
+
+
+def requeue_stale(now=None) -> int:
+    """Ask again for exports still waiting long after they were asked for (the broker was
+    away when they were): a second run of one that was merely slow does nothing more."""
+    now = now or utcnow()
+    stale = list(db.session.scalars(select(ExportJob.id).where(
+        ExportJob.state == "queued", ExportJob.created_at <= now - STALE_AFTER)))
+    for job_id in stale:
+        jobs.enqueue("export", job_id=job_id)
+    db.session.commit()
+    return len(stale)
 
 
 def purge_old(now=None) -> int:
