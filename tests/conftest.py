@@ -6,7 +6,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
@@ -14,7 +14,7 @@ from portfolio import create_app
 from portfolio.db import db
 from portfolio.extensions import limiter
 from portfolio.models.site import insert_site_version
-from tests.helpers import PASSWORD, login
+from tests.helpers import PASSWORD, login, postgres_database
 
 PG_URL = os.environ.get("PORTFOLIO_TEST_DATABASE_URL")
 
@@ -38,17 +38,8 @@ def pg_database(worker_id):
     if not PG_URL:
         yield None
         return
-    base = make_url(PG_URL)
-    name = f"portfolio_test_{worker_id}_{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database(PG_URL, f"portfolio_test_{worker_id}_{os.getpid()}") as url:
+        yield url
 
 
 _pg_schema_ready = set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
@@ -60,3 +61,23 @@ def count_queries(app, client, path: str, *, kept: bool = False) -> int:
         event.remove(engine, "before_cursor_execute", on_execute)
     assert response.status_code == 200, path
     return count
+
+
+@contextmanager
+def postgres_database(url: str, name: str):
+    """A new, empty PostgreSQL database `name` on the server of `url`; yields its URL and
+    drops it afterwards (whoever is still connected)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
@@ -20,6 +20,7 @@ from portfolio.models import Competency, User
 from portfolio.services import assessments, feedback, sharing
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
+from tests.helpers import postgres_database
 from tests.test_entries import png_bytes
 
 SKIPPED_TABLES = {"site_version"}  # given a new value by the restore (the page cache's key)
@@ -68,16 +69,8 @@ def empty_target(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    url = make_url(database_url)
-    name = f"{url.database}_restored"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with postgres_database(database_url, f"{make_url(database_url).database}_restored") as url:
+        yield url
 
 
 def test_backup_then_restore_round_trips_every_row_and_file(app, runner, filled, tmp_path,

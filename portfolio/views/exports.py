@@ -20,13 +20,12 @@ from flask_login import current_user, login_required
 
 from portfolio import storage
 from portfolio.db import db
-from portfolio.extensions import htmx
 from portfolio.exports import build_model, exportable_entries
 from portfolio.exports.html import write_html
+from portfolio.extensions import htmx
 from portfolio.models import Entry, Role
 from portfolio.pagecache import cached
-from portfolio.services import ServiceError
-from portfolio.services import export_jobs
+from portfolio.services import ServiceError, export_jobs
 from portfolio.services import sharing as service
 
 bp = Blueprint("exports", __name__)
@@ -51,8 +50,8 @@ def _page(status=200, new_link=None, new_token=None, errors=None):
                                             Entry.visibility != "jury").count()
     return render_template(
         "exports/index.html", groups=groups, selection=selection, others=others,
-        export_jobs=export_jobs.recent_of(learner), links=service.links_of(learner), new_link=new_link, new_token=new_token,
-        errors=errors or {}, today=date.today()), status
+        export_jobs=export_jobs.recent_of(learner), links=service.links_of(learner),
+        new_link=new_link, new_token=new_token, errors=errors or {}, today=date.today()), status
 
 @bp.get("/export")
 @login_required
