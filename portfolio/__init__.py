@@ -37,6 +37,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         passwords,
         security,
         storage,
+        unit_of_work,
         views,
     )
 
@@ -55,6 +56,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     health.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    unit_of_work.init_app(app)  # last: its after-request function runs first
     return app
 
 

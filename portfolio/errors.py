@@ -104,7 +104,7 @@ def handle_csrf(error: CSRFError):
 
 
 def handle_database_down(error: DBAPIError):
-    _rollback()
+    rollback()
     if isinstance(error, OperationalError) or getattr(error, "connection_invalidated", False):
         log.error("database unreachable: %s", error.__class__.__name__)
         return render_error(503, headers={"Retry-After": RETRY_AFTER_SECONDS})
@@ -112,13 +112,14 @@ def handle_database_down(error: DBAPIError):
 
 
 def handle_unexpected(error: Exception):
-    _rollback()
+    rollback()
     original = getattr(error, "original_exception", None) or error
     log.exception("unexpected error", exc_info=original)
     return render_error(500)
 
 
-def _rollback() -> None:
+def rollback() -> None:
+    """Roll the request's transaction back, even when its connection is gone."""
     try:
         db.session.rollback()
     except Exception:  # the connection itself is gone

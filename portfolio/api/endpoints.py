@@ -276,7 +276,6 @@ def post_entry(args):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err, {"tags": "competencies", "occurred_on": "occurred_on"})
-    db.session.commit()
     return jsonify(entry_json(entry)), 201
 
 
@@ -305,7 +304,6 @@ def patch_entry(args, entry_id: int):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err, {"tags": "competencies"})
-    db.session.commit()
     return jsonify(entry_json(entry))
 
 
@@ -314,7 +312,6 @@ def patch_entry(args, entry_id: int):
 def delete_entry(args, entry_id: int):
     entry = get_entry_or_404(entry_id, me(), edit=True)
     entry_service.delete_entry(entry)
-    db.session.commit()
     return "", 204
 
 
@@ -332,7 +329,6 @@ def post_attachment(args, entry_id: int):
     except ServiceError as err:
         db.session.rollback()
         raise Invalid([("file", err.message)]) from None
-    db.session.commit()
     return jsonify(attachment_json(item)), 201
 
 
@@ -377,7 +373,6 @@ def post_comment(args, entry_id: int):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err)
-    db.session.commit()
     return jsonify(comment_json(item)), 201
 
 
@@ -405,7 +400,6 @@ def post_feedback_request(args, entry_id: int):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err, {"referent": "referent_id"})
-    db.session.commit()
     return jsonify(request_json(item)), 201
 
 
@@ -460,7 +454,6 @@ def answer_feedback_request(args, request_id: int):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err, {"levels": "assessments", "level": "assessments"})
-    db.session.commit()
     return jsonify(request_json(item))
 
 
@@ -471,7 +464,6 @@ def _learner_step(request_id: int, step):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err)
-    db.session.commit()
     return jsonify(request_json(item))
 
 
@@ -525,7 +517,6 @@ def post_assessment(args):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err, {"entry_ids": "entry_ids"})
-    db.session.commit()
     return jsonify(level_json(item)), 201
 
 
@@ -614,7 +605,6 @@ def post_share_link(args):
     except ServiceError as err:
         db.session.rollback()
         _service_error(err, {"days": "expires_in_days"})
-    db.session.commit()
     return jsonify(link_json(link, token)), 201
 
 
@@ -626,5 +616,4 @@ def delete_share_link(args, link_id: int):
         sharing_service.revoke(me(), link_id)
     except ServiceError as err:
         _service_error(err)
-    db.session.commit()
     return "", 204

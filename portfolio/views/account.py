@@ -72,7 +72,6 @@ def update_profile():
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            db.session.commit()
             flash(_("Vos préférences sont enregistrées."), "success")
             return redirect(url_for("account.settings"))
     return _render(profile_form=form, status=422)
@@ -94,7 +93,6 @@ def change_password():
             # the old cookie opens nothing.
             session.clear()
             accounts.open_login_session(user, request.user_agent.string)
-            db.session.commit()
             login_user(user)
             flash(_("Mot de passe changé. Vos autres appareils ont été déconnectés."), "success")
             return redirect(url_for("account.settings"))
@@ -106,7 +104,6 @@ def change_password():
 def logout_everywhere():
     """End every login of this account, this one included."""
     accounts.close_all_login_sessions(current_user)
-    db.session.commit()
     session.clear()
     flash(_("Vous êtes déconnecté·e de tous vos appareils."), "info")
     return redirect(url_for("auth.login"))
@@ -144,7 +141,6 @@ def erase():
         flash(error.message, "error")
         return redirect(url_for("account.settings") + "#erase")
     accounts.close_all_login_sessions(current_user)
-    db.session.commit()
     session.clear()
     flash(_("Votre compte sera effacé dans 30 jours, avec tout son contenu. Pour annuler, "
             "reconnectez-vous avant."), "info")
@@ -162,7 +158,6 @@ def create_token():
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("account.settings") + "#tokens")
-    db.session.commit()
     return _render(status=201, new_token=token)
 
 
@@ -175,6 +170,5 @@ def revoke_token(token_id: int):
         tokens.revoke_token(current_user, token_id)
     except ServiceError:
         abort(404)
-    db.session.commit()
     flash(_("Jeton révoqué."), "success")
     return redirect(url_for("account.settings") + "#tokens")

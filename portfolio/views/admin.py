@@ -120,7 +120,6 @@ def create_user():
             apply_service_error(form, error, default_field="cohort")
         else:
             accounts.send_invitation(user)
-            db.session.commit()
             flash(_("Compte créé pour %(name)s ; une invitation a été envoyée à %(email)s.",
                     name=user.name, email=user.email), "success")
             return redirect(url_for("admin.user", user_id=user.id))
@@ -163,7 +162,6 @@ def update_user(user_id: int):
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            db.session.commit()
             flash(_("Compte enregistré."), "success")
             return redirect(url_for("admin.user", user_id=user.id))
     return _render_user(user, form=form, status=422)
@@ -177,7 +175,6 @@ def deactivate_user(user_id: int):
         flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
     else:
         accounts.deactivate_user(user)
-        db.session.commit()
         flash(_("Compte de %(name)s désactivé.", name=user.name), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -187,7 +184,6 @@ def reactivate_user(user_id: int):
     """Let an account log in again."""
     user = _user_or_404(user_id)
     accounts.reactivate_user(user)
-    db.session.commit()
     flash(_("Compte de %(name)s réactivé.", name=user.name), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -198,7 +194,6 @@ def invite_user(user_id: int):
     user = _user_or_404(user_id)
     if user.active:
         accounts.send_invitation(user)
-        db.session.commit()
         flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
@@ -217,7 +212,6 @@ def assign(user_id: int):
         except ServiceError as error:
             apply_service_error(form, error, default_field="referent")
         else:
-            db.session.commit()
             flash(_("%(referent)s suit désormais %(learner)s.", referent=referent.name,
                     learner=learner.name), "success")
             return redirect(url_for("admin.user", user_id=learner.id))
@@ -230,7 +224,6 @@ def unassign(assignment_id: int):
     assignment = db.get_or_404(Assignment, assignment_id)
     learner_id = assignment.learner_id
     directory.unassign_referent(assignment)
-    db.session.commit()
     flash(_("Affectation retirée."), "success")
     return redirect(url_for("admin.user", user_id=learner_id))
 
@@ -249,7 +242,6 @@ def import_users():
         else:
             for user in report.users:
                 accounts.send_invitation(user)
-            db.session.commit()
     status = 422 if form.is_submitted() and report is None else 200
     return render_template("admin/import.html", form=form, report=report), status
 
@@ -266,7 +258,6 @@ def cohorts():
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            db.session.commit()
             flash(_("Promotion « %(name)s » créée.", name=cohort.name), "success")
             return redirect(url_for("admin.cohort", cohort_id=cohort.id))
     rows = db.session.execute(
@@ -301,7 +292,6 @@ def add_member(cohort_id: int):
         except ServiceError as error:
             apply_service_error(form, error, default_field="email")
         else:
-            db.session.commit()
             flash(_("%(name)s ajouté·e à la promotion.", name=user.name), "success")
             return redirect(url_for("admin.cohort", cohort_id=cohort.id))
     return _render_cohort(cohort, form=form, status=422)
@@ -315,6 +305,5 @@ def remove_member(cohort_id: int, user_id: int):
     if user not in cohort.members:
         abort(404)
     directory.remove_from_cohort(cohort, user)
-    db.session.commit()
     flash(_("%(name)s retiré·e de la promotion.", name=user.name), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))

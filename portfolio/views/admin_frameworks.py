@@ -52,7 +52,6 @@ def import_framework():
     except FrameworkInvalid as error:
         db.session.rollback()
         return _render(form=form, errors=error.errors, status=422)
-    db.session.commit()
     return _render(report=report)
 
 
@@ -87,7 +86,6 @@ def enrol_user(user_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("%(name)s suit désormais « %(fw)s ».", name=learner.name, fw=framework.code),
               "success")
     return redirect(url_for("admin.user", user_id=learner.id) + "#enrolments")
@@ -99,7 +97,6 @@ def unenrol(enrolment_id: int):
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     learner_id = enrolment.learner_id
     enrolment_service.unenrol(enrolment)
-    db.session.commit()
     flash(_("Inscription retirée."), "success")
     return redirect(url_for("admin.user", user_id=learner_id) + "#enrolments")
 
@@ -115,7 +112,6 @@ def enrol_cohort(cohort_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("%(count)d apprenti·e(s) inscrit·e(s) à « %(fw)s ».", count=len(done),
                 fw=framework.code), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))

@@ -69,15 +69,12 @@ def login():
             # A fresh session: nothing from before the login survives (session fixation).
             session.clear()
             accounts.open_login_session(user, request.user_agent.string)
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Bienvenue, %(name)s.", name=user.name), "success")
             if sharing.cancel_erasure(user):
-                db.session.commit()
                 flash(_("Vous vous êtes reconnecté·e : l'effacement de votre compte est "
                         "annulé."), "info")
             return redirect(safe_next(form.next.data) or url_for("home.index"))
-        db.session.commit()  # a rehash or nothing; the failure itself is only logged
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 
@@ -87,7 +84,6 @@ def logout():
     """End this login; the cookie, even replayed, no longer opens a session."""
     if current_user.is_authenticated:
         accounts.close_login_session(current_user)
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté·e."), "info")
@@ -101,7 +97,6 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         accounts.send_password_reset(form.email.data)
-        db.session.commit()  # the mail leaves once this commits
         flash(_("Si un compte existe avec cette adresse, un lien pour choisir un nouveau mot "
                 "de passe vient d'y être envoyé. Il est valable deux heures."), "info")
         return redirect(url_for("auth.login"))
@@ -134,7 +129,6 @@ def _choose_password(token: str, purpose: str):
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            db.session.commit()
             flash(_("Votre mot de passe est enregistré. Connectez-vous."), "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200

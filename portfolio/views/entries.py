@@ -258,7 +258,6 @@ def create():
         apply_service_error(form, error)
         return _render_editor(form, tags, status=422)
     drafts.discard_draft(current_user, None)
-    db.session.commit()
     flash(_("Entrée enregistrée."), "success")
     return redirect(url_for("entries.show", entry_id=entry.id))
 
@@ -316,7 +315,6 @@ def update(entry_id: int):
         apply_service_error(form, error)
         return _render_editor(form, tags, entry=entry, status=422)
     drafts.discard_draft(current_user, entry.id)
-    db.session.commit()
     flash(_("Entrée enregistrée (version %(v)d).", v=entry.version), "success")
     return redirect(url_for("entries.show", entry_id=entry.id))
 
@@ -328,7 +326,6 @@ def delete(entry_id: int):
     entry = get_entry_or_404(entry_id, current_user, edit=True)
     service.delete_entry(entry)
     drafts.discard_draft(current_user, entry_id)
-    db.session.commit()
     flash(_("Entrée supprimée."), "success")
     return redirect(url_for("entries.index"))
 
@@ -418,7 +415,6 @@ def autosave():
                                   else None, data)
     except ServiceError as error:
         return render_template("entries/_autosave_status.html", error=error.message), 422
-    db.session.commit()
     return render_template("entries/_autosave_status.html", draft=draft)
 
 
@@ -431,7 +427,6 @@ def discard_draft():
     if entry_id.isdigit() and len(entry_id) < 10:
         entry = get_entry_or_404(int(entry_id), current_user, edit=True)
     drafts.discard_draft(current_user, entry.id if entry else None)
-    db.session.commit()
     flash(_("Brouillon abandonné."), "info")
     if entry:
         return redirect(url_for("entries.edit", entry_id=entry.id))

@@ -69,7 +69,6 @@ def save():
     service.save_selection(current_user, [i for i in all_ids if i not in chosen],
                            bool(request.form.get("include_feedback")),
                            bool(request.form.get("include_attachments")))
-    db.session.commit()
     flash(_("Sélection enregistrée."), "success")
     return redirect(url_for("exports.index"))
 
@@ -114,7 +113,6 @@ def start_job():
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("exports.index") + "#download-title")
-    db.session.commit()
     return redirect(url_for("exports.job", job_id=job.id), code=303)
 
 def _job_or_404(job_id: int):
@@ -162,7 +160,6 @@ def create_link():
         link, token = service.create_link(current_user, request.form.get("label"), days)
     except ServiceError as error:
         return _page(status=422, errors={error.field or "days": error.message})
-    db.session.commit()
     return _page(status=201, new_link=link, new_token=token)
 
 @bp.post("/export/links/<id:link_id>/revoke")
@@ -173,7 +170,6 @@ def revoke_link(link_id: int):
         service.revoke(current_user, link_id)
     except ServiceError:
         abort(404)
-    db.session.commit()
     flash(_("Lien révoqué : il ne s'ouvre plus."), "success")
     return redirect(url_for("exports.index") + "#links")
 
@@ -192,7 +188,6 @@ def shared(token: str):
     if link is None:
         abort(404)
     service.log_access(link, request.user_agent.string, "/")
-    db.session.commit()
     html = write_html(link.snapshot, lambda a: url_for("exports.shared_file", token=token,
                                                        attachment_id=a["id"]),
                       noindex=True)
@@ -207,7 +202,6 @@ def shared_file(token: str, attachment_id: int):
     if item is None:
         abort(404)
     service.log_access(link, request.user_agent.string, f"/files/{attachment_id}")
-    db.session.commit()
     response = send_file(storage.path_of(item.stored_name), mimetype=item.content_type,
                          as_attachment=not item.inline, download_name=item.name, max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

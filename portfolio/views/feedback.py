@@ -63,7 +63,6 @@ def ask(entry_id: int):
 
         entry = get_entry_or_404(entry_id, current_user, edit=True)
         return render_entry(entry, status=422, request_form=request.form, request_error=error)
-    db.session.commit()
     flash(_("Demande envoyée à %(name)s.", name=item.referent.name), "success")
     return redirect(url_for("entries.show", entry_id=entry.id) + "#feedback")
 
@@ -150,7 +149,6 @@ def answer(request_id: int):
             abort(404)
         item = _request_or_404(request_id)
         return _render_request(item, error=error, status=422)
-    db.session.commit()
     flash(_("Réponse envoyée à %(name)s.", name=item.learner.name), "success")
     return redirect(url_for("feedback.index"))
 
@@ -164,7 +162,6 @@ def _learner_action(request_id: int, action, message: str):
             abort(404)
         flash(error.message, "error")
         return redirect(url_for("feedback.show", request_id=item.id))
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("feedback.show", request_id=item.id))
 
@@ -207,7 +204,6 @@ def comment(entry_id: int):
         from portfolio.views.entries import render_entry
 
         return render_entry(entry, status=422, comment_error=error, comment_body=body)
-    db.session.commit()
     if htmx:
         return _thread_response(entry)
     flash(_("Commentaire publié."), "success")
@@ -247,7 +243,6 @@ def update_comment(comment_id: int):
         template = "feedback/_comment_edit.html" if htmx else "feedback/comment_edit.html"
         return render_template(template, comment=item, error=error,
                                body=request.form.get("body", "")), 422
-    db.session.commit()
     if htmx:
         return _thread_response(item.entry)
     flash(_("Commentaire modifié."), "success")
@@ -264,7 +259,6 @@ def delete_comment(comment_id: int):
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        db.session.commit()
         flash(_("Commentaire supprimé."), "success")
     if htmx:
         return _thread_response(entry)
@@ -288,7 +282,6 @@ def read_notification(notification_id: int):
     if item is None or item.user_id != current_user.id:
         abort(404)
     notifications.mark_read(current_user, item.id)
-    db.session.commit()
     if item.request_id:
         return redirect(url_for("feedback.show", request_id=item.request_id))
     if item.entry_id:
@@ -300,7 +293,6 @@ def read_notification(notification_id: int):
 @login_required
 def read_all_notifications():
     notifications.mark_read(current_user)
-    db.session.commit()
     flash(_("Toutes les notifications sont lues."), "success")
     return redirect(url_for("feedback.notifications_index"))
 

@@ -52,7 +52,6 @@ def set_language():
     if language in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:
             current_user.locale = language
-            db.session.commit()
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
                             samesite="Lax", httponly=True,
                             secure=current_app.config["SESSION_COOKIE_SECURE"])

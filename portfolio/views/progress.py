@@ -216,7 +216,6 @@ def _set_level(learner_id: int, competency_id: int, source: Source):
             return _row_response(person, competency_id, error=error, pending=level)
         flash(error.message, "error")
         return redirect(_back(person, item) + f"#competency-{competency_id}")
-    db.session.commit()
     if htmx:
         return _row_response(person, competency_id, saved=True)
     flash(_("Niveau enregistré pour %(code)s.", code=item.code), "success")
