@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portfolio.services import ServiceError
+from portfolio.text import parse_int
 
 MAX_LENGTH = 50_000
 MAX_NESTING = 20  # list or quote markers at the start of one line
@@ -31,7 +32,7 @@ ALLOWED_TAGS = frozenset({
 })
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Images only from Portfolio's own evidence files: no tracking pixel, no foreign request.
-OWN_IMAGE = re.compile(r"^/attachments/\d{1,10}$")
+OWN_IMAGE = re.compile(r"^/attachments/[0-9]{1,10}$")
 CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
 _NESTING = re.compile(r"^(?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)[ \t]+){%d,}" % (MAX_NESTING + 1))
 
@@ -50,7 +51,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if tag in {"th", "td"}:
         return name == "align" and value in {"left", "right", "center"}
     if tag == "ol":
-        return name == "start" and value.isdigit() and len(value) < 10
+        return name == "start" and parse_int(value) is not None
     if tag == "code":
         return name == "class" and bool(CODE_CLASS.match(value))
     return False

@@ -27,7 +27,7 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     """A positive database id: huge numbers are a 404, not an overflow in the driver."""
 
-    regex = r"\d{1,10}"
+    regex = r"[0-9]{1,10}"  # ASCII only: \d also takes other scripts' digits
 
     def __init__(self, url_map) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)

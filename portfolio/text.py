@@ -31,3 +31,20 @@ def clean_name(value: str | None) -> str | None:
 def has_nul(value: str) -> bool:
     """Tell whether the text holds a NUL byte (PostgreSQL refuses them, SQLite keeps them)."""
     return "\x00" in value
+
+
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+
+
+def parse_int(value: str | None, max_digits: int = 9) -> int | None:
+    """A whole number from a form, an address or a token: ASCII digits only (Python's
+    `isdigit()` and `\\d` also take "²" and "٣", which `int()` then refuses or reads), at most
+    `max_digits` of them (ids stay within the database's integers); None for anything else."""
+    if value is None or not 0 < len(value) <= max_digits or not _DIGITS.fullmatch(value):
+        return None
+    return int(value)
+
+
+def parse_ints(values, max_digits: int = 9) -> list[int]:
+    """The whole numbers among `values` (see parse_int), in their order; the rest dropped."""
+    return [n for n in (parse_int(v, max_digits) for v in values) if n is not None]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from portfolio.db import db
 from portfolio.security import CONTENT_SECURITY_POLICY
 from tests.helpers import csrf_token, post_form
 
@@ -126,3 +127,52 @@ def test_vendored_htmx_is_pinned_with_its_licence(app):
     folder = Path(app.static_folder) / "vendor" / "htmx-2.0.11"
     assert (folder / "htmx.min.js").stat().st_size > 40_000
     assert "Zero-Clause BSD" in (folder / "LICENSE").read_text()
+
+
+def test_ids_and_numbers_take_ascii_digits_only():
+    from portfolio.text import parse_int, parse_ints
+
+    assert [parse_int(v) for v in ("7", "007", "²", "٣", "3²", "-1", " 1", "", None,
+                                   "1234567890")] == [7, 7] + [None] * 8
+    assert parse_int("1234567890", 10) == 1234567890
+    assert parse_ints(["1", "²", "x", "٣", "22"]) == [1, 22]
+
+
+@pytest.mark.parametrize("digit", ["²", "٣", "１"])
+def test_unicode_digits_in_forms_and_addresses_are_refused_not_crashes(client, people, app,
+                                                                       digit):
+    """`str.isdigit()` is true for "²" (and `int()` then fails: a 500) and `\\d` matches "٣"
+    (read as 3: another entry's address): every number the app reads takes ASCII only."""
+    from datetime import date
+
+    from portfolio.models import User
+    from portfolio.services import entries as entry_service
+    from tests.helpers import login
+
+    with app.app_context():
+        entry = entry_service.create_entry(db.session.get(User, people.learner.id),
+                                           entry_service.EntryData(
+                                               title="Stage", visibility="referents",
+                                               occurred_on=date(2026, 5, 1)))
+        db.session.commit()
+        entry_id = entry.id
+    login(client, people.learner)
+    token = csrf_token(client, f"/entries/{entry_id}")
+    competency = people.competencies["C2.1"]
+    gets = [f"/entries/{digit}", f"/entries?learner={digit}", f"/entries/new?competency={digit}",
+            f"/entries/tag-row?competency={digit}", f"/feedback?learner={digit}"]
+    for path in gets:
+        assert client.get(path).status_code in (200, 404), path
+    posts = {
+        f"/entries/{entry_id}/feedback-requests": {"referent": digit, "message": "?"},
+        f"/learners/{people.learner.id}/competencies/{competency}/self": {"level": digit},
+        "/export": {"entries": digit},
+        "/export/links": {"days": digit},
+        "/entries/draft": {"entry_id": digit, "version": digit, "title": "x"},
+    }
+    for path, data in posts.items():
+        response = client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code < 500, (path, response.status_code)
+    assert client.post("/export/links", data={"days": digit, "csrf_token": token}
+                       ).status_code == 422
+    assert client.get(f"/entries/{digit}").status_code == 404

@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator
 
 from portfolio.extensions import csrf, limiter
+from portfolio.text import parse_int
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -118,7 +119,7 @@ def _unstorable(value, path: str = "") -> list[tuple[str, str]]:
 def _query_value(name: str, schema: dict, raw: str):
     kind = schema.get("type")
     if kind == "integer":
-        if not re.fullmatch(r"-?\d{1,12}", raw):
+        if not re.fullmatch(r"-?[0-9]{1,12}", raw):
             raise Invalid([(name, "must be an integer")])
         return int(raw)
     if schema.get("format") == "date":
@@ -238,9 +239,10 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _sep, value = raw.partition(":")
-        if kind != "o" or not value.isdigit() or len(value) > 9:
+        offset = parse_int(value)
+        if kind != "o" or offset is None:
             raise ValueError
-        return int(value)
+        return offset
     except (ValueError, UnicodeDecodeError):
         raise Invalid([("cursor", "not a cursor given by this API")]) from None
 

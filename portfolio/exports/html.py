@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from portfolio.charts import Axis, progress_radar
 
 # render_markdown() output has a known shape: double-quoted attributes, links with rel.
-_OWN_IMAGE = re.compile(r'<img ([^>]*?)src="/attachments/(\d+)"([^>]*)>')
+_OWN_IMAGE = re.compile(r'<img ([^>]*?)src="/attachments/([0-9]+)"([^>]*)>')
 _ALT = re.compile(r'alt="([^"]*)"')
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 

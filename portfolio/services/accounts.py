@@ -18,7 +18,7 @@ from portfolio.db import db, utcnow
 from portfolio.models import ROLES, LoginSession, SiteVersion, User
 from portfolio.passwords import hash_password, needs_rehash, token_digest, verify_password
 from portfolio.services import ServiceError
-from portfolio.text import clean_name, clean_text
+from portfolio.text import clean_name, clean_text, parse_int
 from portfolio.urls import public_url
 
 log = logging.getLogger("portfolio.auth")
@@ -175,7 +175,7 @@ _LOGIN = (select(User, LoginSession.id, LoginSession.expires_at,
 
 def load_login(user_id: str, token: str) -> User | None:
     """Return the user of a live, unexpired login session; None revokes the cookie."""
-    if not user_id.isdigit() or len(user_id) > 18 or not token or len(token) > 100:
+    if parse_int(user_id, 18) is None or not token or len(token) > 100:
         return None
     row = db.session.execute(_LOGIN, {"user": int(user_id), "digest": token_digest(token)}
                              ).first()

@@ -22,6 +22,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.permissions import readable_entries
+from portfolio.text import parse_int
 
 PAGE_SIZE = 20
 
@@ -84,7 +85,7 @@ def filters_from_args(args) -> Filters:
         visibility=visibility if visibility in VISIBILITIES else "",
         date_from=_parse_date(args.get("from")),
         date_to=_parse_date(args.get("to")),
-        learner=int(learner) if learner.isdigit() and len(learner) < 10 else None,
+        learner=parse_int(learner),
         page=max(1, min(args.get("page", 1, type=int) or 1, 100_000)),
     )
 

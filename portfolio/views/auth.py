@@ -11,7 +11,6 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portfolio.auth import safe_next
-from portfolio.db import db
 from portfolio.extensions import limiter
 from portfolio.forms import STRIP, apply_service_error
 from portfolio.services import ServiceError, accounts, sharing

@@ -37,6 +37,7 @@ from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolled_competency_ids, enrolments_of
 from portfolio.services.frameworks import fold
 from portfolio.services.timeline import filters_from_args, list_entries
+from portfolio.text import parse_int, parse_ints
 
 bp = Blueprint("entries", __name__)
 
@@ -120,7 +121,7 @@ class EntryForm(FlaskForm):
 
 # Each tag row is named after its compétence's id (tags-<id>-how...), so a row added by the picker
 # can never collide with one already on the page.
-_TAG_KEY = re.compile(r"^tags-(\d{1,10})-competency$")
+_TAG_KEY = re.compile(r"^tags-([0-9]{1,10})-competency$")
 
 
 def parse_tags(form) -> list[service.TagData]:
@@ -130,15 +131,14 @@ def parse_tags(form) -> list[service.TagData]:
     for i in indexes:
         if form.get(f"tags-{i}-remove"):
             continue
-        competency = form.get(f"tags-{i}-competency", "")
-        if not competency.isdigit() or len(competency) > 10:
+        competency = parse_int(form.get(f"tags-{i}-competency"))
+        if competency is None:
             continue
-        criteria = [int(c) for c in form.getlist(f"tags-{i}-criteria")
-                    if c.isdigit() and len(c) < 10]
-        rows.append(service.TagData(int(competency), criteria, form.get(f"tags-{i}-how", "")))
-    added = form.get("add_competency", "")
-    if form.get("action") == "add_tag" and added.isdigit() and len(added) < 10:
-        rows.append(service.TagData(int(added)))
+        criteria = parse_ints(form.getlist(f"tags-{i}-criteria"))
+        rows.append(service.TagData(competency, criteria, form.get(f"tags-{i}-how", "")))
+    added = parse_int(form.get("add_competency"))
+    if form.get("action") == "add_tag" and added is not None:
+        rows.append(service.TagData(added))
     return rows
 
 
@@ -218,10 +218,9 @@ def new():
         form.kind.data = template["kind"]
         for key, prompt in template["prompts"].items():
             getattr(form, key).data = f"{prompt}\n"
-    competency = request.args.get("competency", "")
-    if competency.isdigit() and len(competency) < 10 and int(competency) in \
-            enrolled_competency_ids(current_user.id):
-        tags.append(service.TagData(int(competency)))
+    competency = parse_int(request.args.get("competency"))
+    if competency is not None and competency in enrolled_competency_ids(current_user.id):
+        tags.append(service.TagData(competency))
     return _render_editor(form, tags, draft=draft, template=template)
 
 
@@ -292,12 +291,11 @@ def update(entry_id: int):
     if not form.validate_on_submit():
         return _render_editor(form, tags, entry=entry, status=422)
     base = form.version.data
-    base_version = int(base) if base and base.isdigit() and len(base) < 10 else None
+    base_version = parse_int(base)
     try:
         with db.session.begin_nested():
             service.update_entry(entry, current_user, entry_data(form, tags), base_version)
-            removed = {int(v) for v in request.form.getlist("remove_attachment")
-                       if v.isdigit() and len(v) < 10}
+            removed = set(parse_ints(request.form.getlist("remove_attachment")))
             for attachment in list(entry.attachments):
                 if attachment.id in removed:
                     attachment_service.delete_attachment(attachment)
@@ -401,18 +399,16 @@ def autosave():
         # No redirect: the page must keep the text. The learner logs in in another tab.
         return render_template("entries/_autosave_status.html", expired=True), 401
     _learner_only()
-    entry_id = request.form.get("entry_id", "")
+    entry_id = parse_int(request.form.get("entry_id"))
     entry = None
-    if entry_id.isdigit() and len(entry_id) < 10:
-        entry = get_entry_or_404(int(entry_id), current_user, edit=True)
+    if entry_id is not None:
+        entry = get_entry_or_404(entry_id, current_user, edit=True)
     data = {k: ("\x1f".join(request.form.getlist(k)) if k.endswith("-criteria")
                 else request.form.get(k, ""))
             for k in request.form if k not in ("csrf_token", "entry_id", "action")}
-    version = request.form.get("version", "")
     try:
         draft = drafts.save_draft(current_user, entry.id if entry else None,
-                                  int(version) if version.isdigit() and len(version) < 10
-                                  else None, data)
+                                  parse_int(request.form.get("version")), data)
     except ServiceError as error:
         return render_template("entries/_autosave_status.html", error=error.message), 422
     return render_template("entries/_autosave_status.html", draft=draft)
@@ -422,10 +418,10 @@ def autosave():
 @login_required
 def discard_draft():
     """Throw away the draft and start again from the saved entry (or a blank page)."""
-    entry_id = request.form.get("entry_id", "")
+    entry_id = parse_int(request.form.get("entry_id"))
     entry = None
-    if entry_id.isdigit() and len(entry_id) < 10:
-        entry = get_entry_or_404(int(entry_id), current_user, edit=True)
+    if entry_id is not None:
+        entry = get_entry_or_404(entry_id, current_user, edit=True)
     drafts.discard_draft(current_user, entry.id if entry else None)
     flash(_("Brouillon abandonné."), "info")
     if entry:
@@ -455,12 +451,12 @@ def picker():
 def tag_row():
     """One tag row for the editor, added by the picker."""
     _learner_only()
-    competency = request.args.get("competency", "")
-    if not (competency.isdigit() and len(competency) < 10):
+    competency = parse_int(request.args.get("competency"))
+    if competency is None:
         abort(404)
-    if int(competency) not in enrolled_competency_ids(current_user.id):
+    if competency not in enrolled_competency_ids(current_user.id):
         abort(404)
-    ((index, found, tag),) = _tag_rows([service.TagData(int(competency))])
+    ((index, found, tag),) = _tag_rows([service.TagData(competency)])
     return render_template("entries/_tag_row.html", index=index, competency=found, tag=tag)
 
 

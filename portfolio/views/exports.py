@@ -27,6 +27,7 @@ from portfolio.models import Entry, Role
 from portfolio.pagecache import cached
 from portfolio.services import ServiceError, export_jobs
 from portfolio.services import sharing as service
+from portfolio.text import parse_int, parse_ints
 
 bp = Blueprint("exports", __name__)
 
@@ -64,7 +65,7 @@ def index():
 @login_required
 def save():
     _learner_only()
-    chosen = {int(v) for v in request.form.getlist("entries") if v.isdigit() and len(v) < 10}
+    chosen = set(parse_ints(request.form.getlist("entries")))
     all_ids = [e.id for e in exportable_entries(current_user)]
     service.save_selection(current_user, [i for i in all_ids if i not in chosen],
                            bool(request.form.get("include_feedback")),
@@ -155,7 +156,8 @@ def create_link():
     """A new share link; its address is shown once, on this answer only."""
     _learner_only()
     raw = request.form.get("days", "")
-    days = int(raw) if raw.isdigit() and len(raw) < 5 else (None if not raw else -1)
+    days = parse_int(raw, 4) if raw else None
+    days = -1 if raw and days is None else days
     try:
         link, token = service.create_link(current_user, request.form.get("label"), days)
     except ServiceError as error:

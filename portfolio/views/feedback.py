@@ -14,6 +14,7 @@ from portfolio.pagecache import cached, keep_until
 from portfolio.permissions import can_referent_assess, get_entry_or_404
 from portfolio.services import ServiceError, notifications
 from portfolio.services import feedback as service
+from portfolio.text import parse_int
 
 bp = Blueprint("feedback", __name__)
 
@@ -42,10 +43,6 @@ def _can_change(comment: Comment) -> bool:
     return allowed
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
-
-
 # Requests ---------------------------------------------------------------------------------------
 
 @bp.post("/entries/<id:entry_id>/feedback-requests")
@@ -55,7 +52,7 @@ def ask(entry_id: int):
     entry = get_entry_or_404(entry_id, current_user, edit=True)
     try:
         item = service.request_feedback(
-            current_user, entry, _int(request.form.get("referent")), request.form.get("message"),
+            current_user, entry, parse_int(request.form.get("referent")), request.form.get("message"),
             raise_visibility=bool(request.form.get("raise_visibility")))
     except ServiceError as error:
         db.session.rollback()
@@ -83,7 +80,7 @@ def index():
         state = request.args.get("state", "requested")
         if state not in (*_state_labels(), "all"):
             state = "requested"
-        learner_id = _int(request.args.get("learner"))
+        learner_id = parse_int(request.args.get("learner"))
         from portfolio.services.directory import assignments_of_referent
 
         return render_template(
@@ -137,10 +134,11 @@ def answer(request_id: int):
     for tag in item.entry.tags:
         value = request.form.get(f"level-{tag.competency_id}", "")
         if value != "":
-            if not (value.isdigit() and len(value) < 4):
+            level = parse_int(value, 3)
+            if level is None:
                 return _render_request(item, error=ServiceError(
                     _("Choisissez un niveau de l'échelle."), field="levels"), status=422)
-            levels[tag.competency_id] = int(value)
+            levels[tag.competency_id] = level
     try:
         service.answer(current_user, item, request.form.get("body"), levels)
     except ServiceError as error:

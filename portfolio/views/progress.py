@@ -26,6 +26,7 @@ from portfolio.services import assessments as service
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
 from portfolio.stepchart import Steps, step_chart_svg
+from portfolio.text import parse_int, parse_ints
 
 bp = Blueprint("progress", __name__)
 
@@ -175,8 +176,7 @@ def _step_chart(progress: Progress, history) -> Markup | None:
 # Setting a level --------------------------------------------------------------------------------
 
 def _level_from_form() -> int | None:
-    raw = request.form.get("level", "")
-    return int(raw) if raw.isdigit() and len(raw) < 4 else None
+    return parse_int(request.form.get("level"), 3)
 
 
 def _row_response(person: User, competency_id: int, *, error: ServiceError | None = None,
@@ -203,8 +203,7 @@ def _set_level(learner_id: int, competency_id: int, source: Source):
     text = request.form.get("justification", "")
     try:
         if source == Source.SELF:
-            entry_ids = [int(v) for v in request.form.getlist("entry_ids")
-                         if v.isdigit() and len(v) < 10]
+            entry_ids = parse_ints(request.form.getlist("entry_ids"))
             service.assess_self(person, item, level, text, entry_ids)
         else:
             service.assess_as_referent(current_user, person, item, level, text)
