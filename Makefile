@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 export PORT
 
-.PHONY: run test test-pg bench translations extract-messages clean e2e-deps
+.PHONY: run test test-pg lint bench translations extract-messages clean e2e-deps
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ e2e-deps: $(AXE)
 ## The browser tests run when Debian's Chromium is installed (/usr/bin/chromium), else skip.
 test: translations e2e-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make lint: ruff's rules of pyproject.toml over the whole tree.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
 
 ## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test);
 ## then the writers' run and the dashboard during PDF exports (worker on Redis).

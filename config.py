@@ -150,7 +150,8 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "SECRET_KEY must be set in the environment (at least 32 characters) "
                 "to run Portfolio in production; for example: "
-                'export SECRET_KEY="$(python -c "import secrets; print(secrets.token_urlsafe(48))")"'
+                'export SECRET_KEY="$(python -c '
+                '"import secrets; print(secrets.token_urlsafe(48))")"'
             )
 
 

@@ -139,7 +139,8 @@ def generate(url: str, learners: int, entries: int, seed: int = 7) -> dict:
                                    "level": rng.randint(0, 4), "justification": "",
                                    "entry_ids": [], "created_at": at + timedelta(hours=1)})
             db.session.execute(insert(Assessment), levels)
-            readable = [e for e, r in zip(entry_ids, rows) if r["visibility"] != "private"]
+            readable = [e for e, r in zip(entry_ids, rows, strict=True)
+                        if r["visibility"] != "private"]
             comment_html = str(render_markdown("Bien vu, *continue*."))
             db.session.execute(insert(Comment), [
                 {"entry_id": eid, "author_id": referent, "body": "Bien vu, *continue*.",

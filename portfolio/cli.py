@@ -196,7 +196,7 @@ def import_framework(file, force):
         for line in error.errors:
             info(line)
         raise click.ClickException(
-            f"{len(error.errors)} problem(s) in {file.name}: nothing was imported.")
+            f"{len(error.errors)} problem(s) in {file.name}: nothing was imported.") from None
     db.session.commit()
     info(f"{report.code} version {report.version}: {report.status}.")
     for label, codes in (("added", report.added), ("removed", report.removed),

@@ -34,7 +34,7 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Images only from Portfolio's own evidence files: no tracking pixel, no foreign request.
 OWN_IMAGE = re.compile(r"^/attachments/[0-9]{1,10}$")
 CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
-_NESTING = re.compile(r"^(?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)[ \t]+){%d,}" % (MAX_NESTING + 1))
+_NESTING = re.compile(r"^(?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)[ \t]+)" + f"{{{MAX_NESTING + 1},}}")
 
 
 class MarkdownRefused(ServiceError):
@@ -117,6 +117,6 @@ def render_markdown(text: str) -> Markup:
                            output_format="html")
     except RecursionError:
         raise MarkdownRefused(_("Le texte est trop profondément imbriqué pour être mis en "
-                                "forme."), field="body")
+                                "forme."), field="body") from None
     clean = _cleaner.clean(html)
     return Markup(f"{WRAPPER}{clean}</div>")  # noqa: S704 (sanitised above)

@@ -55,10 +55,11 @@ def marker_svg(kind: str, x: float, y: float, r: float, style: Style) -> str:
     if kind.startswith("circle"):
         return f'<circle cx="{fmt_number(x)}" cy="{fmt_number(y)}" r="{fmt_number(r)}" {common}/>'
     if kind.startswith("square"):
-        return (f'<rect x="{fmt_number(x - r)}" y="{fmt_number(y - r)}" width="{fmt_number(2 * r)}" '
-                f'height="{fmt_number(2 * r)}" {common}/>')
+        return (f'<rect x="{fmt_number(x - r)}" y="{fmt_number(y - r)}" '
+                f'width="{fmt_number(2 * r)}" height="{fmt_number(2 * r)}" {common}/>')
     points = [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
-    return f'<polygon points="{" ".join(f"{fmt_number(a)},{fmt_number(b)}" for a, b in points)}" {common}/>'
+    coordinates = " ".join(f"{fmt_number(a)},{fmt_number(b)}" for a, b in points)
+    return f'<polygon points="{coordinates}" {common}/>'
 
 
 def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *,
@@ -98,18 +99,20 @@ def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *
     rings = int(max_value) if float(max_value).is_integer() and max_value <= 10 else 4
     for ring in range(1, rings + 1):
         value = max_value * ring / rings
-        pts = " ".join(f"{fmt_number(x)},{fmt_number(y)}" for x, y in (point(a, value) for a in range(n)))
+        pts = " ".join(f"{fmt_number(x)},{fmt_number(y)}"
+                       for x, y in (point(a, value) for a in range(n)))
         out.append(f'<polygon class="ring" points="{pts}"/>')
     for a in range(n):
         x, y = point(a, max_value)
-        out.append(f'<line class="axis" x1="{fmt_number(cx)}" y1="{fmt_number(cy)}" x2="{fmt_number(x)}" '
-                   f'y2="{fmt_number(y)}"/>')
+        out.append(f'<line class="axis" x1="{fmt_number(cx)}" y1="{fmt_number(cy)}" '
+                   f'x2="{fmt_number(x)}" y2="{fmt_number(y)}"/>')
     out.append("</g>")
     if not small:
         out.append('<g class="scale" font-size="10" fill="#555555">')
         for ring in range(1, rings + 1):
             value = max_value * ring / rings
-            out.append(f'<text x="{fmt_number(cx + 4)}" y="{fmt_number(cy - radius * ring / rings + 11)}">'
+            y = cy - radius * ring / rings + 11
+            out.append(f'<text x="{fmt_number(cx + 4)}" y="{fmt_number(y)}">'
                        f"{fmt_number(value)}</text>")
         out.append("</g>")
     for s in series:
@@ -117,12 +120,13 @@ def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *
         pts = [point(a, v or 0.0) for a, v in enumerate(s.values)]
         dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
         out.append(f'<g class="series series-{s.key}" data-series="{s.key}">')
-        out.append(f'<polygon points="{" ".join(f"{fmt_number(x)},{fmt_number(y)}" for x, y in pts)}" '
+        coordinates = " ".join(f"{fmt_number(x)},{fmt_number(y)}" for x, y in pts)
+        out.append(f'<polygon points="{coordinates}" '
                    f'fill="{style.fill}" fill-opacity="{style.fill_opacity}" '
                    f'stroke="{style.stroke}" stroke-width="{style.width}"{dash} '
                    f'stroke-linejoin="round"/>')
         marker_r = 2.5 if small else 4
-        for (x, y), v in zip(pts, s.values):
+        for (x, y), v in zip(pts, s.values, strict=False):
             if v is not None:
                 out.append(marker_svg(style.marker, x, y, marker_r, style))
         out.append("</g>")

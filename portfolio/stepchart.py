@@ -42,7 +42,8 @@ def step_chart_svg(series: Sequence[Steps], max_level: int, start: datetime, end
            '<g class="grid" stroke="#d0d0d0" stroke-width="1" font-size="10" fill="#555555">']
     for level in range(max_level + 1):
         y = y_of(level)
-        out.append(f'<line x1="{left}" y1="{fmt_number(y)}" x2="{width - right}" y2="{fmt_number(y)}"/>')
+        out.append(f'<line x1="{left}" y1="{fmt_number(y)}" x2="{width - right}" '
+                   f'y2="{fmt_number(y)}"/>')
         out.append(f'<text x="{left - 6}" y="{fmt_number(y + 3)}" text-anchor="end" '
                    f'stroke="none">{level}</text>')
     out.append(f'<text x="{left}" y="{top + plot_h + 14}" stroke="none">'
@@ -56,7 +57,7 @@ def step_chart_svg(series: Sequence[Steps], max_level: int, start: datetime, end
         out.append(f'<g class="steps steps-{s.key}" data-series="{s.key}">')
         if s.changes:
             points: list[tuple[float, float]] = []
-            for j, (moment, level) in enumerate(s.changes):
+            for _j, (moment, level) in enumerate(s.changes):
                 x, y = x_of(moment), y_of(level)
                 if points:
                     points.append((x, points[-1][1]))

@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 DATA = ROOT / "portfolio" / "referentiels"
-PAIRS = [("000_7fc73981b58e2a5e.txt", "ing-num.json"), ("001_4281bb98eadc1cf2.txt", "ing-info.json")]
+PAIRS = [("000_7fc73981b58e2a5e.txt", "ing-num.json"),
+         ("001_4281bb98eadc1cf2.txt", "ing-info.json")]
 
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(),
                                 reason=f"the seed texts are not here ({SEEDS} does not exist)")
@@ -50,8 +51,8 @@ def source_table(seed: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     current = None
     for raw in seed.splitlines():
-        heading = re.match(r"^\s*(?:<p>)?(Bloc (C?\d+)|Sous-bloc de compétences transversales (\d))",
-                           raw)
+        heading = re.match(
+            r"^\s*(?:<p>)?(Bloc (C?\d+)|Sous-bloc de compétences transversales (\d))", raw)
         if heading:
             current = heading.group(2) or f"S{heading.group(3)}"
             current = current if current.startswith(("C", "S")) else f"BLOC{current}"

@@ -66,7 +66,7 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    learner: Mapped["User"] = relationship()  # noqa: F821
+    learner: Mapped[User] = relationship()  # noqa: F821
     tags: Mapped[list[EntryTag]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
         order_by="EntryTag.position")
@@ -105,8 +105,8 @@ class EntryTag(Base):
     position: Mapped[int] = mapped_column(default=0)
 
     entry: Mapped[Entry] = relationship(back_populates="tags")
-    competency: Mapped["Competency"] = relationship()  # noqa: F821
-    criteria: Mapped[list["Criterion"]] = relationship(  # noqa: F821
+    competency: Mapped[Competency] = relationship()  # noqa: F821
+    criteria: Mapped[list[Criterion]] = relationship(  # noqa: F821
         secondary=entry_tag_criteria, order_by="Criterion.position")
 
 

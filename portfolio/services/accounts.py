@@ -35,7 +35,8 @@ def normalize_email(raw: str | None) -> str:
     try:
         result = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError:
-        raise ServiceError(_("Cette adresse électronique n'est pas valide."), field="email")
+        raise ServiceError(_("Cette adresse électronique n'est pas valide."),
+                           field="email") from None
     return result.normalized.lower()
 
 
@@ -279,8 +280,8 @@ def send_password_reset(email: str) -> None:
         log.info("password reset asked for an unknown or inactive address")
         return
     link = public_url("auth.reset_password", token=make_password_token(user, "reset"))
-    mail.send_template(user, "mail/password_reset.txt", _l("Réinitialiser votre mot de passe Portfolio"),
-          link=link)
+    mail.send_template(user, "mail/password_reset.txt",
+                       _l("Réinitialiser votre mot de passe Portfolio"), link=link)
     log.info("password reset sent user=%s", user.id)
 
 

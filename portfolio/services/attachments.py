@@ -73,7 +73,8 @@ def sniff(head: bytes, name: str) -> str:
             head.decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start < len(head) - 4:  # a cut multi-byte character at the end is fine
-                raise ServiceError(_("Ce fichier texte n'est pas en UTF-8."), field="files")
+                raise ServiceError(_("Ce fichier texte n'est pas en UTF-8."),
+                                   field="files") from None
         if b"\x00" not in head:
             return "text/plain"
     raise ServiceError(_("Ce type de fichier n'est pas accepté (SVG, HTML et fichiers inconnus "
@@ -91,7 +92,8 @@ def _reencode(path: str, mime: str) -> None:
             with open(path, "wb") as out:
                 image.save(out, format=IMAGES[mime])
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise ServiceError(_("Cette image est illisible ou trop grande."), field="files")
+        raise ServiceError(_("Cette image est illisible ou trop grande."),
+                           field="files") from None
 
 
 def store_upload(entry: Entry, stream, filename: str | None) -> Attachment:

@@ -278,7 +278,7 @@ def diff_texts(old: str, new: str) -> list[tuple[str, str]]:
 def diff_revisions(old: EntryRevision, new: EntryRevision) -> list[FieldDiff]:
     """What changed from one version to another, field by field (unchanged fields left out)."""
     result = []
-    for (name, before), (_name, after) in zip(_fields_of(old), _fields_of(new)):
+    for (name, before), (_name, after) in zip(_fields_of(old), _fields_of(new), strict=False):
         if before != after:
             result.append(FieldDiff(name, diff_texts(before, after)))
     return result

@@ -55,7 +55,7 @@ def parse(content: bytes, filename: str = "") -> object:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FrameworkInvalid([_("le fichier n'est pas en UTF-8")])
+        raise FrameworkInvalid([_("le fichier n'est pas en UTF-8")]) from None
     if "\x00" in text:
         raise FrameworkInvalid([_("le fichier contient un caractère nul")])
     is_yaml = filename.lower().endswith((".yaml", ".yml")) or (
@@ -67,12 +67,13 @@ def parse(content: bytes, filename: str = "") -> object:
             mark = getattr(exc, "problem_mark", None)
             where = _(" (ligne %(line)d)", line=mark.line + 1) if mark else ""
             raise FrameworkInvalid([_("YAML invalide%(where)s : %(problem)s", where=where,
-                                      problem=getattr(exc, "problem", None) or str(exc))])
+                                      problem=getattr(exc, "problem", None) or str(exc))]
+                                   ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FrameworkInvalid([_("JSON invalide (ligne %(line)d, colonne %(col)d) : %(msg)s",
-                                  line=exc.lineno, col=exc.colno, msg=exc.msg)])
+                                  line=exc.lineno, col=exc.colno, msg=exc.msg)]) from None
 
 
 class _Checker:

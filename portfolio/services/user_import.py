@@ -68,7 +68,7 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         raise ServiceError(_("Encodage du fichier non reconnu : enregistrez-le en UTF-8."),
-                           field="file")
+                           field="file") from None
 
 
 def parse_users_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -103,10 +103,11 @@ def parse_users_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
             if len(rows) >= max_rows:
                 raise ServiceError(_("Trop de lignes (%(max)d au plus).", max=max_rows),
                                    field="file")
-            rows.append((reader.line_num, {c: v.strip() for c, v in zip(columns, record) if c}))
+            values = zip(columns, record, strict=False)  # a short line: the missing cells empty
+            rows.append((reader.line_num, {c: v.strip() for c, v in values if c}))
     except csv.Error as exc:
         raise ServiceError(_("Fichier CSV mal formé (ligne %(line)d) : %(error)s.",
-                             line=reader.line_num, error=str(exc)), field="file")
+                             line=reader.line_num, error=str(exc)), field="file") from None
     if not rows:
         raise ServiceError(_("Le fichier ne contient aucune ligne après l'en-tête."), field="file")
     return rows

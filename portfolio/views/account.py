@@ -47,7 +47,8 @@ def _render(profile_form=None, password_form=None, status=200, new_token=None):
         LoginSession.user_id == current_user.id).order_by(LoginSession.created_at.desc())).all()
     return render_template(
         "account/settings.html",
-        profile_form=profile_form or ProfileForm(obj=current_user, locale=current_user.locale or ""),
+        profile_form=profile_form or ProfileForm(obj=current_user,
+                                                 locale=current_user.locale or ""),
         password_form=password_form or PasswordForm(),
         logins=logins, tokens=tokens_of(current_user), new_token=new_token,
     ), status

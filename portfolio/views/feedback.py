@@ -52,7 +52,8 @@ def ask(entry_id: int):
     entry = get_entry_or_404(entry_id, current_user, edit=True)
     try:
         item = service.request_feedback(
-            current_user, entry, parse_int(request.form.get("referent")), request.form.get("message"),
+            current_user, entry, parse_int(request.form.get("referent")),
+            request.form.get("message"),
             raise_visibility=bool(request.form.get("raise_visibility")))
     except ServiceError as error:
         db.session.rollback()
