@@ -108,6 +108,9 @@ def keep_until(moment: datetime) -> None:
 
 
 KEPT_FOR = ("learner", "referent")
+# The views under @cached (tests/test_pagecache.py lists the ones allowed: a new one is read
+# against the rules above before it joins them).
+KEPT_VIEWS: set[str] = set()
 
 
 def _key() -> tuple | None:
@@ -156,6 +159,8 @@ def cached(view):
     assignment, an entry's visibility) raises a version, so a kept page is never served past
     it. For the pages of a learner's or a referent's own work: not for pages that show data
     the viewer's version does not follow."""
+
+    KEPT_VIEWS.add(f"{view.__module__}.{view.__qualname__}")
 
     @wraps(view)
     def wrapped(*args, **kwargs):

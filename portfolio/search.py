@@ -85,6 +85,8 @@ def _dialect() -> str:
 def index_entry(entry: Entry) -> None:
     """(Re)index an entry's words; call after it is flushed."""
     document = document_of(entry)
+    # Whom the index rows concern, for the page cache (portfolio/versions.py).
+    mine = {"concerns": (entry.learner_id,)}
     if _dialect() == "postgresql":
         # PostgreSQL's French stemmer runs after unaccent, and Snowball does not stem "evaluees"
         # as it stems "évaluées"; so the words stemmed here (stem, then fold) are indexed beside
@@ -93,18 +95,25 @@ def index_entry(entry: Entry) -> None:
             "INSERT INTO entry_search (entry_id, document) "
             "VALUES (:id, to_tsvector('portfolio_fr', :doc) || to_tsvector('simple', :stems)) "
             "ON CONFLICT (entry_id) DO UPDATE SET document = EXCLUDED.document"),
-            {"id": entry.id, "doc": document, "stems": " ".join(stems(document))})
+            {"id": entry.id, "doc": document, "stems": " ".join(stems(document))},
+            execution_options=mine)
     else:
-        db.session.execute(text("DELETE FROM entry_fts WHERE rowid = :id"), {"id": entry.id})
+        db.session.execute(text("DELETE FROM entry_fts WHERE rowid = :id"), {"id": entry.id},
+                           execution_options=mine)
         db.session.execute(text("INSERT INTO entry_fts (rowid, content) VALUES (:id, :doc)"),
-                           {"id": entry.id, "doc": " ".join(stems(document))})
+                           {"id": entry.id, "doc": " ".join(stems(document))},
+                           execution_options=mine)
 
 
 def unindex_entry(entry_id: int) -> None:
+    """Forget an entry's words (with the entry's deletion, which says whom it concerns)."""
+    nobody_more = {"concerns": ()}
     if _dialect() == "postgresql":
-        db.session.execute(text("DELETE FROM entry_search WHERE entry_id = :id"), {"id": entry_id})
+        db.session.execute(text("DELETE FROM entry_search WHERE entry_id = :id"),
+                           {"id": entry_id}, execution_options=nobody_more)
     else:
-        db.session.execute(text("DELETE FROM entry_fts WHERE rowid = :id"), {"id": entry_id})
+        db.session.execute(text("DELETE FROM entry_fts WHERE rowid = :id"), {"id": entry_id},
+                           execution_options=nobody_more)
 
 
 def query_words(query: str) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, event, inspect, select, union, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from portfolio.models import (
     ApiToken,
@@ -25,7 +26,11 @@ from portfolio.models import (
     Assignment,
     Attachment,
     AuditLine,
+    Block,
+    Cohort,
     Comment,
+    Competency,
+    Criterion,
     Draft,
     Enrolment,
     Entry,
@@ -35,6 +40,7 @@ from portfolio.models import (
     ExportSelection,
     FeedbackEvent,
     FeedbackRequest,
+    Framework,
     LoginSession,
     Notification,
     ScheduledRun,
@@ -44,14 +50,17 @@ from portfolio.models import (
     User,
 )
 
-# model -> the columns naming the users a row concerns
+# Every mapped model is in exactly one of OWNERS, PRIVATE, THROUGH, IGNORED and SITE_WIDE
+# (tests/test_pagecache.py fails on a model that is in none).
+# model -> the columns naming the users a row concerns (their followers see it too)
 OWNERS = {
     Entry: ("learner_id",), Assessment: ("learner_id",), Enrolment: ("learner_id",),
-    ExportSelection: ("learner_id",), ShareLink: ("learner_id",), Draft: ("user_id",),
-    Notification: ("user_id",), ApiToken: ("user_id",),
+    ExportSelection: ("learner_id",), ShareLink: ("learner_id",),
     FeedbackRequest: ("learner_id", "referent_id"),
     Assignment: ("learner_id", "referent_id"),
 }
+# model -> the column naming the one user who sees the row (nobody else's pages show it)
+PRIVATE = {Draft: "user_id", Notification: "user_id", ApiToken: "user_id"}
 # model -> (column, the parent table's query of the users concerned by those ids)
 THROUGH = {
     EntryTag: "entry_id", Attachment: "entry_id", EntryRevision: "entry_id", Comment: "entry_id",
@@ -65,7 +74,10 @@ PARENTS = {
 # Rows no kept page shows: writing them changes nobody's kept pages (logins, the audit trail,
 # background jobs: the export page that shows them is never kept).
 IGNORED = (LoginSession, AuditLine, SiteVersion, ExportJob, ScheduledRun)
-# What others see of a person: a change here may show on anybody's pages.
+# Rows on everybody's pages: référentiels, cohorts. (User is classified by its columns below.)
+SITE_WIDE = (Framework, Block, Competency, Criterion, Cohort, User)
+# What others see of a person: a change here may show on anybody's pages; a change of any
+# other column of theirs (last login, password, preferences) only on their own.
 USER_PUBLIC = ("name", "email", "role", "active")
 
 # The referents who see a learner's data: assigned to them, or asked for feedback by them.
@@ -80,7 +92,7 @@ _KEY = "portfolio.versions"
 
 def concerns(session: Session) -> dict:
     """The users and the site flag gathered in this session's transaction so far."""
-    return session.info.setdefault(_KEY, {"users": set(), "site": False})
+    return session.info.setdefault(_KEY, {"users": set(), "alone": set(), "site": False})
 
 
 def _collect(session: Session, _flush_context) -> None:
@@ -94,7 +106,11 @@ def _collect(session: Session, _flush_context) -> None:
             if obj in session.deleted or any(inspect(obj).attrs[name].history.has_changes()
                                              for name in USER_PUBLIC):
                 found["site"] = True
-            found["users"].add(obj.id)
+                found["users"].add(obj.id)
+            else:
+                found["alone"].add(obj.id)
+        elif kind in PRIVATE:
+            found["alone"].add(getattr(obj, PRIVATE[kind]))
         elif kind in OWNERS:
             for column in OWNERS[kind]:
                 found["users"].add(getattr(obj, column))
@@ -115,15 +131,27 @@ def _collect(session: Session, _flush_context) -> None:
     found["users"].discard(None)
 
 
+_WRITES = ("insert", "update", "delete", "replace", "merge")
+
+
 def _bulk(state) -> None:
-    """An ORM update/delete/insert statement: whom it concerns, or the whole site."""
+    """A statement run through the session (not a flush): whom it concerns, or the whole
+    site; a textual statement that writes counts too."""
+    named = state.execution_options.get("concerns")
+    if isinstance(state.statement, TextClause):
+        if state.statement.text.lstrip().lower().startswith(_WRITES):
+            found = concerns(state.session)
+            if named is None:
+                found["site"] = True
+            else:
+                found["users"].update(named)
+        return
     if not (state.is_update or state.is_delete or state.is_insert):
         return
     mapper = state.bind_mapper
     if mapper is not None and issubclass(mapper.class_, IGNORED):
         return
     found = concerns(state.session)
-    named = state.execution_options.get("concerns")
     if named is None:
         found["site"] = True
     else:
@@ -135,12 +163,16 @@ def _raise_versions(session: Session) -> None:
         return  # the outer transaction raises them, once, when it commits
     session.flush()  # so that what the commit would flush is counted
     found = session.info.pop(_KEY, None)
-    if not found or not (found["users"] or found["site"]):
+    if not found or not (found["users"] or found["alone"] or found["site"]):
         return
     connection = session.connection()
+    raised = set(found["alone"])
     if found["users"]:
-        found["users"].update(connection.scalars(FOLLOWERS, {"ids": sorted(found["users"])}))
-        connection.execute(update(User).where(User.id.in_(sorted(found["users"])))
+        raised |= found["users"]
+        raised.update(connection.scalars(FOLLOWERS, {"ids": sorted(found["users"])}))
+    raised.discard(None)
+    if raised:
+        connection.execute(update(User).where(User.id.in_(sorted(raised)))
                            .values(data_version=User.data_version + 1))
     if found["site"]:
         connection.execute(update(SiteVersion).values(value=SiteVersion.value + 1))

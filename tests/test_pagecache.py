@@ -378,3 +378,67 @@ def test_a_connection_found_dead_after_idling_is_replaced(app, client, people, m
     assert client.get("/account/").status_code == 200  # pinged, dead, replaced
     assert len(pings) == 1 and len(connections) == 1
     event.remove(engine, "connect", on_connect)
+
+
+# The rules, made executable ---------------------------------------------------------------------
+
+def test_every_model_is_classified_once_for_the_page_cache():
+    """A new model must say whom its rows concern (portfolio/versions.py) before it lands:
+    unclassified, its writes would raise the site's version, or worse, be forgotten."""
+    from portfolio import versions as rules
+    from portfolio.db import Base
+
+    groups = {"OWNERS": set(rules.OWNERS), "PRIVATE": set(rules.PRIVATE),
+              "THROUGH": set(rules.THROUGH), "IGNORED": set(rules.IGNORED),
+              "SITE_WIDE": set(rules.SITE_WIDE)}
+    wrong = []
+    for mapper in Base.registry.mappers:
+        found = [name for name, models in groups.items() if mapper.class_ in models]
+        if len(found) != 1:
+            wrong.append(f"{mapper.class_.__name__}: {found or 'unclassified'}")
+    assert wrong == []
+
+
+def test_a_login_and_a_token_use_raise_only_that_person(app, people, client):
+    """What only its owner sees (last login, a token's last use, drafts, notifications) does
+    not make their referents' kept pages go."""
+    from portfolio.services import tokens
+
+    before = versions(app, people.learner, people.referent)
+    login(client, people.learner)
+    with app.app_context():
+        _token, secret = tokens.create_token(as_user(people.learner), "script")
+        db.session.commit()
+    site, learner, referent = versions(app, people.learner, people.referent)
+    assert (site, referent) == (before[0], before[2]) and learner > before[1]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}
+                      ).status_code == 200
+    assert versions(app, people.referent)[0:2] == (site, referent)
+
+
+def test_a_textual_write_says_whom_it_concerns_or_raises_the_site_version(app, people):
+    from sqlalchemy import text as sql
+
+    site, learner = versions(app, people.learner)
+    with app.app_context():
+        db.session.execute(sql("UPDATE users SET locale = 'en' WHERE id = :id"),
+                           {"id": people.learner.id},
+                           execution_options={"concerns": (people.learner.id,)})
+        db.session.commit()
+    assert versions(app, people.learner) == (site, learner + 1)
+    with app.app_context():
+        db.session.execute(sql("UPDATE users SET locale = 'fr' WHERE id = :id"),
+                           {"id": people.learner.id})
+        db.session.commit()
+    assert versions(app)[0] == site + 1
+
+
+def test_only_the_listed_views_keep_their_pages():
+    """@cached is for the pages of a learner's or a referent's own work (pagecache._key): a
+    view joins this list once read against those rules."""
+    from portfolio.pagecache import KEPT_VIEWS
+
+    assert KEPT_VIEWS == {
+        "portfolio.views.home.index", "portfolio.views.entries.index",
+        "portfolio.views.entries.show", "portfolio.views.feedback.index",
+        "portfolio.views.exports.download"}

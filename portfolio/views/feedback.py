@@ -26,21 +26,18 @@ def _state_labels() -> dict[str, str]:
 def entry_feedback_context(entry, *, request_form=None, request_error=None) -> dict:
     """What the entry page shows of the loop: its thread, its requests, the forms."""
     is_owner = current_user.id == entry.learner_id
+    comments = service.comments_on(entry)
+    changeable = {c.id for c in comments if service.can_change_comment(current_user, c)}
+    for comment in comments:
+        if comment.id in changeable:  # its links go when the edit window closes: the page
+            keep_until(comment.created_at + service.EDIT_WINDOW)  # is not kept past it
     return dict(
-        comments=service.comments_on(entry),
+        comments=comments, changeable=changeable,
         can_comment=service.can_comment(current_user, entry),
-        can_change=_can_change,
         feedback_requests=service.requests_on_entry(entry, current_user),
         referents=service.referents_of(current_user) if is_owner else [],
         request_form=request_form or {}, request_error=request_error,
         state_labels=_state_labels())
-
-
-def _can_change(comment: Comment) -> bool:
-    allowed = service.can_change_comment(current_user, comment)
-    if allowed:  # its links go when the edit window closes: the page is not kept past it
-        keep_until(comment.created_at + service.EDIT_WINDOW)
-    return allowed
 
 
 # Requests ---------------------------------------------------------------------------------------
