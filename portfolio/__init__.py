@@ -39,6 +39,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         storage,
         unit_of_work,
         views,
+        vocabulary,
     )
 
     db.init_app(app)
@@ -49,6 +50,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     storage.init_app(app)
     markdown.init_app(app)
     i18n.init_app(app)
+    vocabulary.init_app(app)
     pagecache.init_app(app)
     auth.init_app(app)
     views.init_app(app)

@@ -49,7 +49,7 @@ def offline_html(html: str, attachments: dict[int, dict], href: AttachmentHref) 
 
 def write_html(model: dict, href: AttachmentHref | None = None, *, noindex: bool = False) -> str:
     """The whole portfolio as one HTML document (a string)."""
-    from portfolio.views.entries import REFLECTION_LABELS
+    from portfolio import vocabulary
 
     href = href or (lambda item: None)
     attachments = {a["id"]: a for e in model["entries"] for a in e["attachments"]}
@@ -58,4 +58,4 @@ def write_html(model: dict, href: AttachmentHref | None = None, *, noindex: bool
         "exports/portfolio.html", m=model, entries=entries,
         radars={f["code"]: radar_of(f, f"radar-{f['code']}") for f in model["frameworks"]},
         body=lambda html: offline_html(html, attachments, href), href=href, noindex=noindex,
-        reflection_labels=REFLECTION_LABELS)
+        reflection_labels=vocabulary.REFLECTION)

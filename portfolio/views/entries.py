@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portfolio import storage
+from portfolio import storage, vocabulary
 from portfolio.db import db
 from portfolio.extensions import htmx
 from portfolio.forms import apply_service_error
@@ -41,26 +41,6 @@ from portfolio.text import parse_int, parse_ints
 
 bp = Blueprint("entries", __name__)
 
-KIND_LABELS = {
-    "work_placement": _l("Preuve en entreprise"),
-    "project": _l("Projet"),
-    "course": _l("Cours"),
-    "personal": _l("Expérience personnelle"),
-    "reflection": _l("Réflexion"),
-}
-VISIBILITY_LABELS = {
-    "private": _l("Privée : vous seul·e"),
-    "referents": _l("Tuteurs : vous et vos tuteurs"),
-    "jury": _l("Jury : vos tuteurs, et le jury si vous la mettez dans un export"),
-}
-REFLECTION_LABELS = {
-    "situation": _l("La situation"),
-    "actions": _l("Ce que j'ai fait"),
-    "strengths": _l("Ce que j'ai appris sur moi : forces mobilisées"),
-    "improvements": _l("Ce que j'ai appris sur moi : points de progrès"),
-    "values": _l("Valeurs et motivations"),
-    "next_steps": _l("Prochaines étapes"),
-}
 TEMPLATES = {
     "situation": {
         "label": _l("Analyse d'une situation"), "kind": "reflection",
@@ -100,20 +80,20 @@ TEMPLATES = {
 
 class EntryForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[InputRequired(), Length(max=200)])
-    kind = SelectField(_l("Type"), choices=lambda: list(KIND_LABELS.items()))
+    kind = SelectField(_l("Type"), choices=lambda: list(vocabulary.KINDS.items()))
     occurred_on = DateField(_l("Date de la situation"), validators=[Optional()],
                             format="%Y-%m-%d")
     context = StringField(_l("Contexte (entreprise, équipe, projet)"),
                           validators=[Length(max=300)])
     visibility = RadioField(_l("Qui peut la lire ?"), default="private",
-                            choices=lambda: list(VISIBILITY_LABELS.items()))
+                            choices=lambda: list(vocabulary.VISIBILITIES.items()))
     body = TextAreaField(_l("Texte (Markdown)"))
-    situation = TextAreaField(REFLECTION_LABELS["situation"])
-    actions = TextAreaField(REFLECTION_LABELS["actions"])
-    strengths = TextAreaField(REFLECTION_LABELS["strengths"])
-    improvements = TextAreaField(REFLECTION_LABELS["improvements"])
-    values = TextAreaField(REFLECTION_LABELS["values"])
-    next_steps = TextAreaField(REFLECTION_LABELS["next_steps"])
+    situation = TextAreaField(vocabulary.REFLECTION["situation"])
+    actions = TextAreaField(vocabulary.REFLECTION["actions"])
+    strengths = TextAreaField(vocabulary.REFLECTION["strengths"])
+    improvements = TextAreaField(vocabulary.REFLECTION["improvements"])
+    values = TextAreaField(vocabulary.REFLECTION["values"])
+    next_steps = TextAreaField(vocabulary.REFLECTION["next_steps"])
     version = HiddenField()
     files = MultipleFileField(_l("Ajouter des pièces jointes"))
     tags = HiddenField()  # carries the errors about tags; the rows are read by parse_tags()
@@ -169,7 +149,7 @@ def _render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=Non
         "entries/edit.html", form=form, entry=entry, tag_rows=_tag_rows(tags),
         enrolments=enrolments_of(current_user.id), preview=preview, draft=draft,
         conflict=conflict, templates=TEMPLATES, template=template,
-        reflection_labels=REFLECTION_LABELS, reflection_fields=REFLECTION_FIELDS,
+        reflection_labels=vocabulary.REFLECTION, reflection_fields=REFLECTION_FIELDS,
         open_reflection=bool(template) or any(getattr(form, k).data for k in REFLECTION_FIELDS),
     ), status
 
@@ -193,7 +173,7 @@ def index():
         abort(404)
     filters = filters_from_args(request.args)
     page = list_entries(current_user, filters)
-    context = dict(page=page, filters=filters, kind_labels=KIND_LABELS,
+    context = dict(page=page, filters=filters, kind_labels=vocabulary.KINDS,
                    enrolments=enrolments_of(current_user.id)
                    if current_user.role == Role.LEARNER else [])
     if htmx and htmx.target == "entry-list":
@@ -343,9 +323,9 @@ def render_entry(entry, *, status: int = 200, request_form=None, request_error=N
     """The entry page, with its thread and requests (and a refused form's message)."""
     from portfolio.views.feedback import entry_feedback_context
 
-    return render_template("entries/show.html", entry=entry, kind_labels=KIND_LABELS,
-                           visibility_labels=VISIBILITY_LABELS,
-                           reflection_labels=REFLECTION_LABELS,
+    return render_template("entries/show.html", entry=entry, kind_labels=vocabulary.KINDS,
+                           visibility_labels=vocabulary.VISIBILITIES,
+                           reflection_labels=vocabulary.REFLECTION,
                            reflection_fields=REFLECTION_FIELDS,
                            can_edit=can_edit_entry(current_user, entry),
                            comment_error=comment_error, comment_body=comment_body,
@@ -367,13 +347,7 @@ def history(entry_id: int):
     return render_template("entries/history.html", entry=entry, versions=versions,
                            old=old_rev, new=new_rev,
                            diff=service.diff_revisions(old_rev, new_rev),
-                           field_labels=_field_labels())
-
-
-def _field_labels() -> dict:
-    return {"title": _("Titre"), "context": _("Contexte"), "occurred_on": _("Date"),
-            "kind": _("Type"), "visibility": _("Visibilité"), "tags": _("Compétences"),
-            "body": _("Texte"), **REFLECTION_LABELS}
+                           field_labels=vocabulary.ENTRY_FIELDS)
 
 
 # htmx helpers (each has a plain-form equivalent) ----------------------------------------------

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portfolio import vocabulary
 from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.markdown import MarkdownRefused, render_markdown
@@ -17,11 +18,6 @@ from portfolio.services import feedback as service
 from portfolio.text import parse_int
 
 bp = Blueprint("feedback", __name__)
-
-def _state_labels() -> dict[str, str]:
-    return {"requested": _("en attente"), "answered": _("répondue"), "closed": _("close"),
-            "withdrawn": _("retirée")}
-
 
 def entry_feedback_context(entry, *, request_form=None, request_error=None) -> dict:
     """What the entry page shows of the loop: its thread, its requests, the forms."""
@@ -37,7 +33,7 @@ def entry_feedback_context(entry, *, request_form=None, request_error=None) -> d
         feedback_requests=service.requests_on_entry(entry, current_user),
         referents=service.referents_of(current_user) if is_owner else [],
         request_form=request_form or {}, request_error=request_error,
-        state_labels=_state_labels())
+        state_labels=vocabulary.REQUEST_STATES)
 
 
 # Requests ---------------------------------------------------------------------------------------
@@ -76,7 +72,7 @@ def index():
     """The referent's inbox (oldest first), or the learner's requests by referent."""
     if current_user.role == Role.REFERENT:
         state = request.args.get("state", "requested")
-        if state not in (*_state_labels(), "all"):
+        if state not in (*vocabulary.REQUEST_STATES, "all"):
             state = "requested"
         learner_id = parse_int(request.args.get("learner"))
         from portfolio.services.directory import assignments_of_referent
@@ -84,12 +80,13 @@ def index():
         return render_template(
             "feedback/inbox.html", items=service.inbox(current_user, learner_id=learner_id,
                                                        state=state),
-            state=state, learner_id=learner_id, now=utcnow(), state_labels=_state_labels(),
+            state=state, learner_id=learner_id, now=utcnow(),
+            state_labels=vocabulary.REQUEST_STATES,
             assignments=assignments_of_referent(current_user))
     if current_user.role == Role.LEARNER:
         return render_template("feedback/mine.html",
                                groups=service.requests_of_learner(current_user),
-                               state_labels=_state_labels())
+                               state_labels=vocabulary.REQUEST_STATES)
     abort(404)
 
 
@@ -103,7 +100,6 @@ def show(request_id: int):
 
 def _render_request(item, *, error=None, status=200):
     then, changes = service.changes_since_request(item)
-    from portfolio.views.entries import _field_labels
 
     entry = item.entry
     scale = entry.tags[0].competency.framework.scale if entry.tags else []
@@ -116,11 +112,11 @@ def _render_request(item, *, error=None, status=200):
     return render_template(
         "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
         then_html=then_html,
-        field_labels=_field_labels(), error=error, form=request.form if error else {},
+        field_labels=vocabulary.ENTRY_FIELDS, error=error, form=request.form if error else {},
         can_answer=(current_user.id == item.referent_id and item.state == "requested"
                     and can_referent_assess(current_user, item.learner_id)),
         is_learner=current_user.id == item.learner_id, scale=scale,
-        state_labels=_state_labels(), now=utcnow()), status
+        state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status
 
 
 @bp.post("/feedback/<id:request_id>/answer")

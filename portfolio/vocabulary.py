@@ -1,0 +1,59 @@
+"""Every label the app shows for a stored value, in one place: French source strings, lazy so
+that each request (or mail, or export) reads them in its own language. Views, templates (as
+`vocabulary`) and exports read them here; nothing else defines a label for these values."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portfolio.i18n import LANGUAGE_NAMES
+
+KINDS = {
+    "work_placement": _l("Preuve en entreprise"),
+    "project": _l("Projet"),
+    "course": _l("Cours"),
+    "personal": _l("Expérience personnelle"),
+    "reflection": _l("Réflexion"),
+}
+VISIBILITIES = {
+    "private": _l("Privée : vous seul·e"),
+    "referents": _l("Tuteurs : vous et vos tuteurs"),
+    "jury": _l("Jury : vos tuteurs, et le jury si vous la mettez dans un export"),
+}
+REFLECTION = {
+    "situation": _l("La situation"),
+    "actions": _l("Ce que j'ai fait"),
+    "strengths": _l("Ce que j'ai appris sur moi : forces mobilisées"),
+    "improvements": _l("Ce que j'ai appris sur moi : points de progrès"),
+    "values": _l("Valeurs et motivations"),
+    "next_steps": _l("Prochaines étapes"),
+}
+# An entry's fields, as its history and a request's "since" list them.
+ENTRY_FIELDS = {
+    "title": _l("Titre"), "context": _l("Contexte"), "occurred_on": _l("Date"),
+    "kind": _l("Type"), "visibility": _l("Visibilité"), "tags": _l("Compétences"),
+    "body": _l("Texte"), **REFLECTION,
+}
+ROLES = {
+    "learner": _l("Apprenti·e"), "referent": _l("Tuteur·rice"), "jury": _l("Membre du jury"),
+    "admin": _l("Administration"),
+}
+ASSIGNMENT_KINDS = {
+    "academique": _l("Tuteur·rice académique"), "entreprise": _l("Maître d'apprentissage"),
+}
+REQUEST_STATES = {
+    "requested": _l("en attente"), "answered": _l("répondue"), "closed": _l("close"),
+    "withdrawn": _l("retirée"),
+}
+LANGUAGES = LANGUAGE_NAMES
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the vocabulary (`vocabulary.ROLES[...]`)."""
+    app.jinja_env.globals["vocabulary"] = SimpleNamespace(
+        KINDS=KINDS, VISIBILITIES=VISIBILITIES, REFLECTION=REFLECTION,
+        ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
+        REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES)
