@@ -263,6 +263,6 @@ def list_schema(item: dict) -> dict:
 
 
 def init_app(app) -> None:
-    from portfolio.api import endpoints  # noqa: F401  (declares the operations)
+    from portfolio.api import resources  # noqa: F401  (declares the operations)
 
     app.register_blueprint(bp)
