@@ -45,6 +45,21 @@ def keep(temp_path: str) -> str:
     return name
 
 
+def send_attachment(item, *, as_attachment: bool | None = None):
+    """An evidence file, answered once the caller checked its reader may read it: sent as a
+    download unless it is safe to show (`item.inline`), never run by the browser (sandbox,
+    nosniff), never kept by a cache. The one way the app serves a stored file."""
+    from flask import send_file
+
+    response = send_file(path_of(item.stored_name), mimetype=item.content_type,
+                         as_attachment=not item.inline if as_attachment is None else as_attachment,
+                         download_name=item.name, conditional=True, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def delete_after_commit(stored_name: str) -> None:
     db.session.info.setdefault("deleted_files", []).append(stored_name)
 

@@ -439,6 +439,6 @@ def test_only_the_listed_views_keep_their_pages():
     from portfolio.pagecache import KEPT_VIEWS
 
     assert KEPT_VIEWS == {
-        "portfolio.views.home.index", "portfolio.views.entries.index",
-        "portfolio.views.entries.show", "portfolio.views.feedback.index",
+        "portfolio.views.home.index", "portfolio.views.entries.timeline.index",
+        "portfolio.views.entries.reading.show", "portfolio.views.feedback.index",
         "portfolio.views.exports.download"}

@@ -18,10 +18,10 @@ from portfolio.extensions import htmx
 from portfolio.forms import ONE_LINE, STRIP, apply_service_error
 from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import Assignment, AssignmentKind, Cohort, Role, User
+from portfolio.presenters import enrol_form_context
 from portfolio.services import ServiceError, accounts, directory
 from portfolio.services.enrolments import enrolments_of
 from portfolio.services.user_import import import_users_csv
-from portfolio.views.admin_frameworks import enrol_form_context
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))

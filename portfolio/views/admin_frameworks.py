@@ -117,6 +117,3 @@ def enrol_cohort(cohort_id: int):
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
-def enrol_form_context() -> dict:
-    """What the enrolment form needs: the référentiels and their blocks."""
-    return {"enrol_frameworks": service.list_frameworks(with_blocks=True)}

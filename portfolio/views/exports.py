@@ -204,8 +204,4 @@ def shared_file(token: str, attachment_id: int):
     if item is None:
         abort(404)
     service.log_access(link, request.user_agent.string, f"/files/{attachment_id}")
-    response = send_file(storage.path_of(item.stored_name), mimetype=item.content_type,
-                         as_attachment=not item.inline, download_name=item.name, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return _shared_headers(response)
+    return _shared_headers(storage.send_attachment(item))

@@ -11,30 +11,14 @@ from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
-from portfolio.pagecache import cached, keep_until
+from portfolio.pagecache import cached
 from portfolio.permissions import can_referent_assess, get_entry_or_404
+from portfolio.presenters import entry_feedback_context, render_entry
 from portfolio.services import ServiceError, notifications
 from portfolio.services import feedback as service
 from portfolio.text import parse_int
 
 bp = Blueprint("feedback", __name__)
-
-def entry_feedback_context(entry, *, request_form=None, request_error=None) -> dict:
-    """What the entry page shows of the loop: its thread, its requests, the forms."""
-    is_owner = current_user.id == entry.learner_id
-    comments = service.comments_on(entry)
-    changeable = {c.id for c in comments if service.can_change_comment(current_user, c)}
-    for comment in comments:
-        if comment.id in changeable:  # its links go when the edit window closes: the page
-            keep_until(comment.created_at + service.EDIT_WINDOW)  # is not kept past it
-    return dict(
-        comments=comments, changeable=changeable,
-        can_comment=service.can_comment(current_user, entry),
-        feedback_requests=service.requests_on_entry(entry, current_user),
-        referents=service.referents_of(current_user) if is_owner else [],
-        request_form=request_form or {}, request_error=request_error,
-        state_labels=vocabulary.REQUEST_STATES)
-
 
 # Requests ---------------------------------------------------------------------------------------
 
@@ -50,8 +34,6 @@ def ask(entry_id: int):
             raise_visibility=bool(request.form.get("raise_visibility")))
     except ServiceError as error:
         db.session.rollback()
-        from portfolio.views.entries import render_entry
-
         entry = get_entry_or_404(entry_id, current_user, edit=True)
         return render_entry(entry, status=422, request_form=request.form, request_error=error)
     flash(_("Demande envoyée à %(name)s.", name=item.referent.name), "success")
@@ -193,8 +175,6 @@ def comment(entry_id: int):
         entry = get_entry_or_404(entry_id, current_user)
         if htmx:
             return _thread_response(entry, error=error, body=body, status=422)
-        from portfolio.views.entries import render_entry
-
         return render_entry(entry, status=422, comment_error=error, comment_body=body)
     if htmx:
         return _thread_response(entry)

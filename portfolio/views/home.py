@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from portfolio.db import db
 from portfolio.models import Cohort, Role, User
 from portfolio.pagecache import cached
+from portfolio.presenters import learner_home_context, referent_home_context
 from portfolio.services.directory import assignments_of_learner, assignments_of_referent
-from portfolio.views.progress import learner_home_context, referent_home_context
 
 bp = Blueprint("home", __name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portfolio.charts import Axis, progress_radar
 from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.models import Competency, Entry, Source, User
@@ -21,7 +20,8 @@ from portfolio.permissions import (
     get_learner_or_404,
     readable_entries,
 )
-from portfolio.services import ServiceError, feedback
+from portfolio.presenters import progress_context
+from portfolio.services import ServiceError
 from portfolio.services import assessments as service
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
@@ -29,62 +29,6 @@ from portfolio.stepchart import Steps, step_chart_svg
 from portfolio.text import parse_int, parse_ints
 
 bp = Blueprint("progress", __name__)
-
-
-# The radar of a Progress, with its table (shared by the dashboards and the learner page) -----
-
-def _axes(progress: Progress) -> list[Axis]:
-    return [Axis(b.block.code, b.self_mean, b.referent_mean, b.coverage, b.gap)
-            for b in progress.blocks]
-
-
-def radar_for(progress: Progress, then: Progress | None = None, *, size: int = 420,
-              id_prefix: str = "radar", legend: bool = True) -> Markup:
-    """The radar of a learner's progress (and of an earlier date), as inline SVG."""
-    return progress_radar(
-        progress.framework.title, progress.max_level, _axes(progress),
-        then=_axes(then) if then is not None else None,
-        then_label=format_date(then.at, "medium") if then is not None and then.at else "",
-        size=size, id_prefix=id_prefix, legend=legend)
-
-
-def comparison_date(last_feedback: date | None, args) -> date | None:
-    """The earlier date asked for: a date picker, or a quick choice."""
-    today = date.today()
-    choice = args.get("compare", "")
-    if choice == "school_year":
-        return progress_service.start_of_school_year(today)
-    if choice == "three_months":
-        return progress_service.three_months_before(today)
-    if choice == "last_feedback":
-        return last_feedback
-    raw = args.get("at", "")
-    try:
-        chosen = date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-    if chosen and date(2000, 1, 1) <= chosen <= today:
-        return chosen
-    return None
-
-
-def progress_context(learner: User, *, referent_view: bool, args) -> dict:
-    """What the radar partial needs: today's progress and, if asked, an earlier one."""
-    progresses = progress_service.progress_of(learner.id, referent_view=referent_view)
-    last_feedback = progress_service.last_feedback(learner.id)
-    compare_on = comparison_date(last_feedback, args)
-    earlier = {}
-    if compare_on:
-        at = progress_service.end_of(compare_on)
-        earlier = {p.framework.id: p for p in progress_service.progress_of(
-            learner.id, at, referent_view=referent_view)}
-    radars = [(p, earlier.get(p.framework.id),
-               radar_for(p, earlier.get(p.framework.id), id_prefix=f"radar-{p.framework.code}"))
-              for p in progresses]
-    return dict(progresses=progresses, radars=radars, compare_on=compare_on,
-                compare=args.get("compare", ""), today=date.today(),
-                last_feedback=last_feedback)
-
 
 # Pages ------------------------------------------------------------------------------------------
 
@@ -240,31 +184,4 @@ def set_referent_level(learner_id: int, competency_id: int):
     """A referent's level and comment for one of their learners."""
     return _set_level(learner_id, competency_id, Source.REFERENT)
 
-
-def learner_home_context(learner: User, args) -> dict:
-    """The learner dashboard: radar, then what to do next, then recent entries."""
-    context = progress_context(learner, referent_view=False, args=args)
-    context["waiting"] = feedback.waiting_for_learner(learner)
-    context["recent"] = list(db.session.scalars(
-        select(Entry).where(Entry.learner_id == learner.id)
-        .order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(5)))
-    return context
-
-
-def referent_home_context(referent: User, assignments) -> dict:
-    """The referent dashboard: each learner with a small radar and their gaps."""
-    ids = [a.learner_id for a in assignments]
-    progresses = progress_service.progress_of_many(ids, referent_view=True)
-    cards = []
-    for a in assignments:
-        mine = progresses.get(a.learner_id) or []
-        first = mine[0] if mine else None
-        radar = radar_for(first, size=180, id_prefix=f"radar-l{a.learner_id}", legend=False) \
-            if first and first.blocks else None
-        cards.append((a, first, radar))
-    inbox = feedback.inbox(referent)
-    pending: dict[int, int] = {}
-    for item in inbox:
-        pending[item.learner_id] = pending.get(item.learner_id, 0) + 1
-    return dict(cards=cards, inbox=inbox, pending=pending, now=utcnow())
 

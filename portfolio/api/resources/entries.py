@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, jsonify, request, send_file
+from flask import abort, jsonify, request
 
 from portfolio import storage
 from portfolio.api import (
@@ -174,7 +174,4 @@ def get_attachment(args, attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or not can_read_entry(me(), item.entry):
         abort(404)
-    response = send_file(storage.path_of(item.stored_name), mimetype=item.content_type,
-                         as_attachment=True, download_name=item.name, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return storage.send_attachment(item, as_attachment=True)

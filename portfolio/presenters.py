@@ -1,0 +1,149 @@
+"""What several pages show, built once: the entry page (its own view, and the feedback views
+that answer with it after a refused form), the radar and the dashboards (the progress pages
+and the home page), the enrolment form (two admin pages). Views call these; no view imports
+another view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import render_template
+from flask_babel import format_date
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from portfolio import vocabulary
+from portfolio.charts import Axis, progress_radar
+from portfolio.db import db, utcnow
+from portfolio.models import REFLECTION_FIELDS, Entry, User
+from portfolio.pagecache import keep_until
+from portfolio.permissions import can_edit_entry
+from portfolio.services import feedback
+from portfolio.services import frameworks as frameworks_service
+from portfolio.services import progress as progress_service
+from portfolio.services.progress import Progress
+
+# The entry page (entries.show, and the feedback views that answer with it) ----------------------
+
+
+def render_entry(entry, *, status: int = 200, request_form=None, request_error=None,
+                 comment_error=None, comment_body: str = ""):
+    """The entry page, with its thread and requests (and a refused form's message)."""
+    return render_template("entries/show.html", entry=entry, kind_labels=vocabulary.KINDS,
+                           visibility_labels=vocabulary.VISIBILITIES,
+                           reflection_labels=vocabulary.REFLECTION,
+                           reflection_fields=REFLECTION_FIELDS,
+                           can_edit=can_edit_entry(current_user, entry),
+                           comment_error=comment_error, comment_body=comment_body,
+                           **entry_feedback_context(entry, request_form=request_form,
+                                                    request_error=request_error)), status
+
+
+def entry_feedback_context(entry, *, request_form=None, request_error=None) -> dict:
+    """What the entry page shows of the loop: its thread, its requests, the forms."""
+    is_owner = current_user.id == entry.learner_id
+    comments = feedback.comments_on(entry)
+    changeable = {c.id for c in comments if feedback.can_change_comment(current_user, c)}
+    for comment in comments:
+        if comment.id in changeable:  # its links go when the edit window closes: the page
+            keep_until(comment.created_at + feedback.EDIT_WINDOW)  # is not kept past it
+    return dict(
+        comments=comments, changeable=changeable,
+        can_comment=feedback.can_comment(current_user, entry),
+        feedback_requests=feedback.requests_on_entry(entry, current_user),
+        referents=feedback.referents_of(current_user) if is_owner else [],
+        request_form=request_form or {}, request_error=request_error,
+        state_labels=vocabulary.REQUEST_STATES)
+
+
+# Progress: the radar and the dashboards ------------------------------------------------------
+
+
+def _axes(progress: Progress) -> list[Axis]:
+    return [Axis(b.block.code, b.self_mean, b.referent_mean, b.coverage, b.gap)
+            for b in progress.blocks]
+
+
+def radar_for(progress: Progress, then: Progress | None = None, *, size: int = 420,
+              id_prefix: str = "radar", legend: bool = True) -> Markup:
+    """The radar of a learner's progress (and of an earlier date), as inline SVG."""
+    return progress_radar(
+        progress.framework.title, progress.max_level, _axes(progress),
+        then=_axes(then) if then is not None else None,
+        then_label=format_date(then.at, "medium") if then is not None and then.at else "",
+        size=size, id_prefix=id_prefix, legend=legend)
+
+
+def comparison_date(last_feedback: date | None, args) -> date | None:
+    """The earlier date asked for: a date picker, or a quick choice."""
+    today = date.today()
+    choice = args.get("compare", "")
+    if choice == "school_year":
+        return progress_service.start_of_school_year(today)
+    if choice == "three_months":
+        return progress_service.three_months_before(today)
+    if choice == "last_feedback":
+        return last_feedback
+    raw = args.get("at", "")
+    try:
+        chosen = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if chosen and date(2000, 1, 1) <= chosen <= today:
+        return chosen
+    return None
+
+
+def progress_context(learner: User, *, referent_view: bool, args) -> dict:
+    """What the radar partial needs: today's progress and, if asked, an earlier one."""
+    progresses = progress_service.progress_of(learner.id, referent_view=referent_view)
+    last_feedback = progress_service.last_feedback(learner.id)
+    compare_on = comparison_date(last_feedback, args)
+    earlier = {}
+    if compare_on:
+        at = progress_service.end_of(compare_on)
+        earlier = {p.framework.id: p for p in progress_service.progress_of(
+            learner.id, at, referent_view=referent_view)}
+    radars = [(p, earlier.get(p.framework.id),
+               radar_for(p, earlier.get(p.framework.id), id_prefix=f"radar-{p.framework.code}"))
+              for p in progresses]
+    return dict(progresses=progresses, radars=radars, compare_on=compare_on,
+                compare=args.get("compare", ""), today=date.today(),
+                last_feedback=last_feedback)
+
+
+def learner_home_context(learner: User, args) -> dict:
+    """The learner dashboard: radar, then what to do next, then recent entries."""
+    context = progress_context(learner, referent_view=False, args=args)
+    context["waiting"] = feedback.waiting_for_learner(learner)
+    context["recent"] = list(db.session.scalars(
+        select(Entry).where(Entry.learner_id == learner.id)
+        .order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(5)))
+    return context
+
+
+def referent_home_context(referent: User, assignments) -> dict:
+    """The referent dashboard: each learner with a small radar and their gaps."""
+    ids = [a.learner_id for a in assignments]
+    progresses = progress_service.progress_of_many(ids, referent_view=True)
+    cards = []
+    for a in assignments:
+        mine = progresses.get(a.learner_id) or []
+        first = mine[0] if mine else None
+        radar = radar_for(first, size=180, id_prefix=f"radar-l{a.learner_id}", legend=False) \
+            if first and first.blocks else None
+        cards.append((a, first, radar))
+    inbox = feedback.inbox(referent)
+    pending: dict[int, int] = {}
+    for item in inbox:
+        pending[item.learner_id] = pending.get(item.learner_id, 0) + 1
+    return dict(cards=cards, inbox=inbox, pending=pending, now=utcnow())
+
+
+# Administration --------------------------------------------------------------------------------
+
+
+def enrol_form_context() -> dict:
+    """What the enrolment form needs: the référentiels and their blocks."""
+    return {"enrol_frameworks": frameworks_service.list_frameworks(with_blocks=True)}

@@ -1,0 +1,246 @@
+"""Writing an entry: new, edit, save, delete; the preview, drafts and the compétence picker
+(each htmx helper has a plain-form equivalent)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from portfolio.db import db
+from portfolio.forms import apply_service_error
+from portfolio.markdown import MarkdownRefused, render_markdown
+from portfolio.models import REFLECTION_FIELDS
+from portfolio.permissions import get_entry_or_404
+from portfolio.services import ServiceError, drafts
+from portfolio.services import attachments as attachment_service
+from portfolio.services import entries as service
+from portfolio.services.enrolments import enrolled_competency_ids, enrolments_of
+from portfolio.services.frameworks import fold
+from portfolio.text import parse_int, parse_ints
+from portfolio.views.entries import bp
+from portfolio.views.entries.forms import (
+    TEMPLATES,
+    EntryForm,
+    _tag_rows,
+    entry_data,
+    learners_only,
+    parse_tags,
+    render_editor,
+)
+
+
+@bp.get("/entries/new")
+@login_required
+def new():
+    """A blank editor, a template, or the draft left by an earlier visit."""
+    learners_only()
+    form = EntryForm(formdata=None, occurred_on=date.today(), kind="work_placement")
+    tags: list[service.TagData] = []
+    draft = drafts.get_draft(current_user, None)
+    template = TEMPLATES.get(request.args.get("template", ""))
+    if draft is not None and not template:
+        form, tags = _form_from_draft(draft.data)
+    elif template:
+        form.kind.data = template["kind"]
+        for key, prompt in template["prompts"].items():
+            getattr(form, key).data = f"{prompt}\n"
+    competency = parse_int(request.args.get("competency"))
+    if competency is not None and competency in enrolled_competency_ids(current_user.id):
+        tags.append(service.TagData(competency))
+    return render_editor(form, tags, draft=draft, template=template)
+
+
+def _form_from_draft(data: dict) -> tuple[EntryForm, list[service.TagData]]:
+    from werkzeug.datastructures import MultiDict
+
+    formdata = MultiDict()
+    for key, value in data.items():
+        for item in (value.split("\x1f") if key.endswith("-criteria") else [value]):
+            formdata.add(key, item)
+    form = EntryForm(formdata=formdata)
+    return form, parse_tags(formdata)
+
+
+@bp.post("/entries")
+@login_required
+def create():
+    """Save a new entry (or show its preview, or add a tag row, without JavaScript)."""
+    learners_only()
+    form = EntryForm()
+    tags = parse_tags(request.form)
+    action = request.form.get("action", "save")
+    if action != "save":
+        return render_editor(form, tags, preview=_preview_of(form.body.data))
+    if not form.validate_on_submit():
+        return render_editor(form, tags, status=422)
+    try:
+        with db.session.begin_nested():
+            entry = service.create_entry(current_user, entry_data(form, tags))
+            for upload in request.files.getlist(form.files.name):
+                if upload and upload.filename:
+                    attachment_service.store_upload(entry, upload.stream, upload.filename)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return render_editor(form, tags, status=422)
+    drafts.discard_draft(current_user, None)
+    flash(_("Entrée enregistrée."), "success")
+    return redirect(url_for("entries.show", entry_id=entry.id))
+
+
+@bp.get("/entries/<id:entry_id>/edit")
+@login_required
+def edit(entry_id: int):
+    """The editor on an existing entry (or on the draft of its edit)."""
+    entry = get_entry_or_404(entry_id, current_user, edit=True)
+    draft = drafts.get_draft(current_user, entry.id)
+    if draft is not None:
+        form, tags = _form_from_draft(draft.data)
+        form.version.data = str(draft.base_version or entry.version)
+    else:
+        form = EntryForm(formdata=None, obj=entry, **(entry.reflection or {}))
+        form.version.data = str(entry.version)
+        tags = [service.TagData(t.competency_id, [c.id for c in t.criteria], t.how)
+                for t in entry.tags]
+    return render_editor(form, tags, entry=entry, draft=draft)
+
+
+@bp.post("/entries/<id:entry_id>")
+@login_required
+def update(entry_id: int):
+    """Save a new version; a stale editor gets the conflict screen, nothing is overwritten."""
+    entry = get_entry_or_404(entry_id, current_user, edit=True)
+    form = EntryForm()
+    tags = parse_tags(request.form)
+    action = request.form.get("action", "save")
+    if action != "save":
+        return render_editor(form, tags, entry=entry, preview=_preview_of(form.body.data))
+    if not form.validate_on_submit():
+        return render_editor(form, tags, entry=entry, status=422)
+    base = form.version.data
+    base_version = parse_int(base)
+    try:
+        with db.session.begin_nested():
+            service.update_entry(entry, current_user, entry_data(form, tags), base_version)
+            removed = set(parse_ints(request.form.getlist("remove_attachment")))
+            for attachment in list(entry.attachments):
+                if attachment.id in removed:
+                    attachment_service.delete_attachment(attachment)
+            for upload in request.files.getlist(form.files.name):
+                if upload and upload.filename:
+                    attachment_service.store_upload(entry, upload.stream, upload.filename)
+    except service.StaleEdit:
+        db.session.refresh(entry)
+        conflict = service.diff_entry_texts(entry, {
+            "title": form.title.data, "body": form.body.data,
+            **{k: getattr(form, k).data for k in REFLECTION_FIELDS}})
+        form.version.data = str(entry.version)
+        return render_editor(form, tags, entry=entry, conflict=conflict, status=409)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return render_editor(form, tags, entry=entry, status=422)
+    drafts.discard_draft(current_user, entry.id)
+    flash(_("Entrée enregistrée (version %(v)d).", v=entry.version), "success")
+    return redirect(url_for("entries.show", entry_id=entry.id))
+
+
+@bp.post("/entries/<id:entry_id>/delete")
+@login_required
+def delete(entry_id: int):
+    """Delete an entry, its versions and files."""
+    entry = get_entry_or_404(entry_id, current_user, edit=True)
+    service.delete_entry(entry)
+    drafts.discard_draft(current_user, entry_id)
+    flash(_("Entrée supprimée."), "success")
+    return redirect(url_for("entries.index"))
+
+
+def _preview_of(text: str | None):
+    try:
+        return render_markdown(text or "")
+    except MarkdownRefused as refusal:
+        return refusal
+
+
+@bp.post("/entries/preview")
+@login_required
+def preview():
+    """The text as it will read, through the same render_markdown() as the page."""
+    return render_template("entries/_preview.html", preview=_preview_of(request.form.get("body")))
+
+
+@bp.post("/entries/draft")
+def autosave():
+    """Keep what the editor holds; say when."""
+    if not current_user.is_authenticated:
+        # No redirect: the page must keep the text. The learner logs in in another tab.
+        return render_template("entries/_autosave_status.html", expired=True), 401
+    learners_only()
+    entry_id = parse_int(request.form.get("entry_id"))
+    entry = None
+    if entry_id is not None:
+        entry = get_entry_or_404(entry_id, current_user, edit=True)
+    data = {k: ("\x1f".join(request.form.getlist(k)) if k.endswith("-criteria")
+                else request.form.get(k, ""))
+            for k in request.form if k not in ("csrf_token", "entry_id", "action")}
+    try:
+        draft = drafts.save_draft(current_user, entry.id if entry else None,
+                                  parse_int(request.form.get("version")), data)
+    except ServiceError as error:
+        return render_template("entries/_autosave_status.html", error=error.message), 422
+    return render_template("entries/_autosave_status.html", draft=draft)
+
+
+@bp.post("/entries/draft/discard")
+@login_required
+def discard_draft():
+    """Throw away the draft and start again from the saved entry (or a blank page)."""
+    entry_id = parse_int(request.form.get("entry_id"))
+    entry = None
+    if entry_id is not None:
+        entry = get_entry_or_404(entry_id, current_user, edit=True)
+    drafts.discard_draft(current_user, entry.id if entry else None)
+    flash(_("Brouillon abandonné."), "info")
+    if entry:
+        return redirect(url_for("entries.edit", entry_id=entry.id))
+    return redirect(url_for("entries.new"))
+
+
+@bp.get("/entries/picker")
+@login_required
+def picker():
+    """Compétences of the learner's blocks matching the words typed (code or title)."""
+    learners_only()
+    words = fold((request.args.get("q") or request.args.get("picker_q") or "")[:100]).split()
+    results = []
+    if words:
+        for enrolment in enrolments_of(current_user.id):
+            for block in enrolment.block_list():
+                for competency in block.current_competencies:
+                    haystack = fold(f"{competency.code} {competency.title}")
+                    if all(w in haystack for w in words):
+                        results.append(competency)
+    return render_template("entries/_picker_results.html", results=results[:15])
+
+
+@bp.get("/entries/tag-row")
+@login_required
+def tag_row():
+    """One tag row for the editor, added by the picker."""
+    learners_only()
+    competency = parse_int(request.args.get("competency"))
+    if competency is None:
+        abort(404)
+    if competency not in enrolled_competency_ids(current_user.id):
+        abort(404)
+    ((index, found, tag),) = _tag_rows([service.TagData(competency)])
+    return render_template("entries/_tag_row.html", index=index, competency=found, tag=tag)
+
+
+@bp.get("/csrf-token")
+def csrf_token():
+    """A fresh CSRF token for a long-open page whose session changed (same origin only)."""
+    return {"token": generate_csrf()}, 200, {"Cache-Control": "no-store"}

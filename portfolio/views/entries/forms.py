@@ -1,0 +1,148 @@
+"""The entry form: its fields, the reflection templates, the tag rows, and the editor page."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    DateField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from portfolio import vocabulary
+from portfolio.db import db
+from portfolio.models import REFLECTION_FIELDS, Competency, Role
+from portfolio.services import entries as service
+from portfolio.services.enrolments import enrolments_of
+from portfolio.text import parse_int, parse_ints
+
+TEMPLATES = {
+    "situation": {
+        "label": _l("Analyse d'une situation"), "kind": "reflection",
+        "prompts": {
+            "situation": _l("Quel était le contexte ? Qui était là, quel était l'enjeu ?"),
+            "actions": _l("Qu'ai-je fait, concrètement, et pourquoi ainsi ?"),
+            "strengths": _l("Sur quelles forces me suis-je appuyé·e ?"),
+            "improvements": _l("Qu'est-ce qui a moins bien marché ? Que ferais-je autrement ?"),
+            "values": _l("Qu'est-ce qui m'a motivé·e ou gêné·e, et pourquoi ?"),
+            "next_steps": _l("Qu'est-ce que je vais essayer la prochaine fois ?"),
+        },
+    },
+    "period": {
+        "label": _l("Bilan d'une période"), "kind": "reflection",
+        "prompts": {
+            "situation": _l("Quelle période (dates, missions, cours) ?"),
+            "actions": _l("Mes réalisations principales :"),
+            "strengths": _l("Ce que je sais faire maintenant que je ne savais pas faire :"),
+            "improvements": _l("Ce qui reste difficile :"),
+            "values": _l("Ce qui m'a donné envie d'avancer :"),
+            "next_steps": _l("Mes objectifs pour la période suivante :"),
+        },
+    },
+    "self_assessment": {
+        "label": _l("Note d'auto-évaluation"), "kind": "reflection",
+        "prompts": {
+            "situation": _l("Quelle compétence j'évalue, et à partir de quelles preuves ?"),
+            "actions": _l("Ce que ces preuves montrent de mon niveau :"),
+            "strengths": _l("Mes points forts sur cette compétence :"),
+            "improvements": _l("Mes points de progrès :"),
+            "values": _l("Pourquoi cette compétence compte pour moi :"),
+            "next_steps": _l("Ce que je vais faire pour progresser, et quand :"),
+        },
+    },
+}
+
+
+class EntryForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(_l("Type"), choices=lambda: list(vocabulary.KINDS.items()))
+    occurred_on = DateField(_l("Date de la situation"), validators=[Optional()],
+                            format="%Y-%m-%d")
+    context = StringField(_l("Contexte (entreprise, équipe, projet)"),
+                          validators=[Length(max=300)])
+    visibility = RadioField(_l("Qui peut la lire ?"), default="private",
+                            choices=lambda: list(vocabulary.VISIBILITIES.items()))
+    body = TextAreaField(_l("Texte (Markdown)"))
+    situation = TextAreaField(vocabulary.REFLECTION["situation"])
+    actions = TextAreaField(vocabulary.REFLECTION["actions"])
+    strengths = TextAreaField(vocabulary.REFLECTION["strengths"])
+    improvements = TextAreaField(vocabulary.REFLECTION["improvements"])
+    values = TextAreaField(vocabulary.REFLECTION["values"])
+    next_steps = TextAreaField(vocabulary.REFLECTION["next_steps"])
+    version = HiddenField()
+    files = MultipleFileField(_l("Ajouter des pièces jointes"))
+    tags = HiddenField()  # carries the errors about tags; the rows are read by parse_tags()
+
+
+# Each tag row is named after its compétence's id (tags-<id>-how...), so a row added by the picker
+# can never collide with one already on the page.
+_TAG_KEY = re.compile(r"^tags-([0-9]{1,10})-competency$")
+
+
+def parse_tags(form) -> list[service.TagData]:
+    """Read the tag rows of the editor (and the one the plain "add" select asks for)."""
+    rows = []
+    indexes = dict.fromkeys(m.group(1) for k in form if (m := _TAG_KEY.match(k)))
+    for i in indexes:
+        if form.get(f"tags-{i}-remove"):
+            continue
+        competency = parse_int(form.get(f"tags-{i}-competency"))
+        if competency is None:
+            continue
+        criteria = parse_ints(form.getlist(f"tags-{i}-criteria"))
+        rows.append(service.TagData(competency, criteria, form.get(f"tags-{i}-how", "")))
+    added = parse_int(form.get("add_competency"))
+    if form.get("action") == "add_tag" and added is not None:
+        rows.append(service.TagData(added))
+    return rows
+
+
+def _answer(key: str, value: str | None) -> str:
+    """A reflection field, or nothing when it still holds only a template's prompt."""
+    value = value or ""
+    prompts = {str(t["prompts"][key]).strip() for t in TEMPLATES.values()}
+    return "" if value.strip() in prompts else value
+
+
+def entry_data(form: EntryForm, tags: list[service.TagData]) -> service.EntryData:
+    return service.EntryData(
+        title=form.title.data or "", body=form.body.data or "", kind=form.kind.data or "",
+        occurred_on=form.occurred_on.data, context=form.context.data or "",
+        visibility=form.visibility.data or "",
+        reflection={k: _answer(k, getattr(form, k).data) for k in REFLECTION_FIELDS}, tags=tags)
+
+
+def _tag_rows(tags: list[service.TagData]) -> list[tuple[int, Competency, service.TagData]]:
+    ids = [t.competency_id for t in tags]
+    found = {c.id: c for c in db.session.scalars(select(Competency).where(Competency.id.in_(ids)))}
+    return [(t.competency_id, found[t.competency_id], t) for t in tags if t.competency_id in found]
+
+
+def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None,
+                   draft=None, conflict=None, template=None):
+    return render_template(
+        "entries/edit.html", form=form, entry=entry, tag_rows=_tag_rows(tags),
+        enrolments=enrolments_of(current_user.id), preview=preview, draft=draft,
+        conflict=conflict, templates=TEMPLATES, template=template,
+        reflection_labels=vocabulary.REFLECTION, reflection_fields=REFLECTION_FIELDS,
+        open_reflection=bool(template) or any(getattr(form, k).data for k in REFLECTION_FIELDS),
+    ), status
+
+
+def learners_only():
+    if not current_user.is_authenticated:
+        return None
+    if current_user.role != Role.LEARNER:
+        abort(404)
+    return None

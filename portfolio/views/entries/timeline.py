@@ -1,0 +1,31 @@
+"""The timeline: a learner's entries, or the entries a referent may read."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from portfolio import vocabulary
+from portfolio.extensions import htmx
+from portfolio.models import Role
+from portfolio.pagecache import cached
+from portfolio.services.enrolments import enrolments_of
+from portfolio.services.timeline import filters_from_args, list_entries
+from portfolio.views.entries import bp
+
+
+@bp.get("/entries")
+@login_required
+@cached
+def index():
+    """The learner's entries (a referent's: their learners' readable ones), filtered."""
+    if current_user.role not in (Role.LEARNER, Role.REFERENT):
+        abort(404)
+    filters = filters_from_args(request.args)
+    page = list_entries(current_user, filters)
+    context = dict(page=page, filters=filters, kind_labels=vocabulary.KINDS,
+                   enrolments=enrolments_of(current_user.id)
+                   if current_user.role == Role.LEARNER else [])
+    if htmx and htmx.target == "entry-list":
+        return render_template("entries/_list.html", **context)
+    return render_template("entries/index.html", **context)
