@@ -1,64 +1,23 @@
-"""The database: declarative base, naming convention, connection settings per backend."""
+"""The database: the session per request, connection settings per backend (the declarative
+base and its naming convention are in portfolio/models/base.py)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, registry
 
+import portfolio.models  # noqa: F401  (registers every table on the metadata)
+from portfolio import versions
 from portfolio.extensions import migrate
+from portfolio.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow  # noqa: F401
 from portfolio.paths import shipped
 
 MIGRATIONS = shipped("migrations")
-
-# Stable constraint names, so that migrations can drop and alter them (SQLite batch mode too).
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware UTC datetime on every backend (SQLite stores it naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTCDateTime column")
-            value = value.astimezone(UTC)
-            if dialect.name == "sqlite":
-                value = value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
-
-
-def utcnow() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    registry = registry(
-        metadata=MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={datetime: UTCDateTime},
-    )
-
 
 db = SQLAlchemy(model_class=Base)
 
@@ -116,9 +75,7 @@ def init_app(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     from flask_sqlalchemy.session import Session
 
-    import portfolio.models  # noqa: F401  (registers every table on the metadata)
-    import portfolio.search  # noqa: F401  (and the full-text tables next to them)
-    from portfolio import versions
+    import portfolio.search  # noqa: F401  (the full-text tables next to the models' tables)
 
     versions.install(Session)
 

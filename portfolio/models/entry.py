@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portfolio.db import Base, utcnow
+from portfolio.models.base import Base, utcnow
 
 
 class EntryKind(enum.StrEnum):

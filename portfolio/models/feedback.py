@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portfolio.db import Base, utcnow
+from portfolio.models.base import Base, utcnow
 
 
 class RequestState(enum.StrEnum):

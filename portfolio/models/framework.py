@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portfolio.db import Base, utcnow
+from portfolio.models.base import Base, utcnow
 
 DEFAULT_SCALE = [
     {"value": 0, "label": "Non évalué"},

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portfolio.db import Base, utcnow
+from portfolio.models.base import Base, utcnow
 
 EXPORT_STATES = ("queued", "running", "done", "failed")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portfolio.db import Base, utcnow
+from portfolio.models.base import Base, utcnow
 
 
 class ExportSelection(Base):

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import BigInteger, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portfolio.db import Base
+from portfolio.models.base import Base
 
 
 class SiteVersion(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import true
 
-from portfolio.db import Base, utcnow
+from portfolio.models.base import Base, utcnow
 
 
 class Role(enum.StrEnum):
