@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portfolio import storage
+from portfolio.auth import role_required
 from portfolio.db import db
 from portfolio.exports import build_model, exportable_entries
 from portfolio.exports.html import write_html
@@ -31,13 +32,11 @@ from portfolio.text import parse_int, parse_ints
 
 bp = Blueprint("exports", __name__)
 
+
 # The jury's page: the export's own inline CSS and SVG, nothing else, never indexed.
 SHARE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
-def _learner_only():
-    if current_user.role != Role.LEARNER:
-        abort(404)
 
 def _page(status=200, new_link=None, new_token=None, errors=None):
     learner = current_user
@@ -54,17 +53,19 @@ def _page(status=200, new_link=None, new_token=None, errors=None):
         export_jobs=export_jobs.recent_of(learner), links=service.links_of(learner),
         new_link=new_link, new_token=new_token, errors=errors or {}, today=date.today()), status
 
+
 @bp.get("/export")
 @login_required
+@role_required(Role.LEARNER)
 def index():
     """Choose what the jury reads, preview it, download it, share it."""
-    _learner_only()
     return _page()
+
 
 @bp.post("/export")
 @login_required
+@role_required(Role.LEARNER)
 def save():
-    _learner_only()
     chosen = set(parse_ints(request.form.getlist("entries")))
     all_ids = [e.id for e in exportable_entries(current_user)]
     service.save_selection(current_user, [i for i in all_ids if i not in chosen],
@@ -73,21 +74,23 @@ def save():
     flash(_("Sélection enregistrée."), "success")
     return redirect(url_for("exports.index"))
 
+
 @bp.get("/export/preview")
 @login_required
+@role_required(Role.LEARNER)
 def preview():
     """The HTML export as the jury will read it."""
-    _learner_only()
     response = Response(write_html(build_model(current_user,
                                                service.selection_of(current_user))))
     response.headers["Content-Security-Policy"] = SHARE_CSP
     return response
 
+
 @bp.get("/export/download/<fmt>")
 @login_required
+@role_required(Role.LEARNER)
 @cached
 def download(fmt: str):
-    _learner_only()
     if fmt in export_jobs.FORMATS:  # made by a worker: asked for with the form on /export
         return redirect(url_for("exports.index") + "#download-title")
     if fmt not in service.FORMATS:
@@ -104,11 +107,12 @@ def download(fmt: str):
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
+
 @bp.post("/export/jobs")
 @login_required
+@role_required(Role.LEARNER)
 def start_job():
     """Ask a worker for the PDF or the ZIP, then follow its progress on the job's page."""
-    _learner_only()
     try:
         job = export_jobs.start(current_user, request.form.get("format", ""))
     except ServiceError as error:
@@ -116,12 +120,13 @@ def start_job():
         return redirect(url_for("exports.index") + "#download-title")
     return redirect(url_for("exports.job", job_id=job.id), code=303)
 
+
 def _job_or_404(job_id: int):
-    _learner_only()
     job = export_jobs.job_of(current_user, job_id)
     if job is None:
         abort(404)
     return job
+
 
 @bp.get("/export/jobs/<id:job_id>")
 @login_required
@@ -133,6 +138,7 @@ def job(job_id: int):
     response = Response(render_template(template, job=job))
     response.headers["Vary"] = "HX-Request"
     return response
+
 
 @bp.get("/export/jobs/<id:job_id>/file")
 @login_required
@@ -150,11 +156,12 @@ def job_file(job_id: int):
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
+
 @bp.post("/export/links")
 @login_required
+@role_required(Role.LEARNER)
 def create_link():
     """A new share link; its address is shown once, on this answer only."""
-    _learner_only()
     raw = request.form.get("days", "")
     days = parse_int(raw, 4) if raw else None
     days = -1 if raw and days is None else days
@@ -164,16 +171,18 @@ def create_link():
         return _page(status=422, errors={error.field or "days": error.message})
     return _page(status=201, new_link=link, new_token=token)
 
+
 @bp.post("/export/links/<id:link_id>/revoke")
 @login_required
+@role_required(Role.LEARNER)
 def revoke_link(link_id: int):
-    _learner_only()
     try:
         service.revoke(current_user, link_id)
     except ServiceError:
         abort(404)
     flash(_("Lien révoqué : il ne s'ouvre plus."), "success")
     return redirect(url_for("exports.index") + "#links")
+
 
 # The jury's side: no account, the token is the key ---------------------------------------------
 
@@ -182,6 +191,7 @@ def _shared_headers(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
 
 @bp.get("/s/<token>")
 def shared(token: str):
@@ -196,6 +206,7 @@ def shared(token: str):
     response = Response(html)
     response.headers["Content-Security-Policy"] = SHARE_CSP
     return _shared_headers(response)
+
 
 @bp.get("/s/<token>/files/<id:attachment_id>")
 def shared_file(token: str, attachment_id: int):

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from portfolio.auth import role_required
 from portfolio.db import db
 from portfolio.forms import apply_service_error
 from portfolio.markdown import MarkdownRefused, render_markdown
-from portfolio.models import REFLECTION_FIELDS
+from portfolio.models import REFLECTION_FIELDS, Role
 from portfolio.permissions import get_entry_or_404
 from portfolio.services import ServiceError, drafts
 from portfolio.services import attachments as attachment_service
@@ -27,7 +28,6 @@ from portfolio.views.entries.forms import (
     EntryForm,
     _tag_rows,
     entry_data,
-    learners_only,
     parse_tags,
     render_editor,
 )
@@ -35,9 +35,9 @@ from portfolio.views.entries.forms import (
 
 @bp.get("/entries/new")
 @login_required
+@role_required(Role.LEARNER)
 def new():
     """A blank editor, a template, or the draft left by an earlier visit."""
-    learners_only()
     form = EntryForm(formdata=None, occurred_on=date.today(), kind="work_placement")
     tags: list[service.TagData] = []
     draft = drafts.get_draft(current_user, None)
@@ -67,9 +67,9 @@ def _form_from_draft(data: dict) -> tuple[EntryForm, list[service.TagData]]:
 
 @bp.post("/entries")
 @login_required
+@role_required(Role.LEARNER)
 def create():
     """Save a new entry (or show its preview, or add a tag row, without JavaScript)."""
-    learners_only()
     form = EntryForm()
     tags = parse_tags(request.form)
     action = request.form.get("action", "save")
@@ -178,7 +178,11 @@ def autosave():
     if not current_user.is_authenticated:
         # No redirect: the page must keep the text. The learner logs in in another tab.
         return render_template("entries/_autosave_status.html", expired=True), 401
-    learners_only()
+    return _autosave()
+
+
+@role_required(Role.LEARNER)
+def _autosave():
     entry_id = parse_int(request.form.get("entry_id"))
     entry = None
     if entry_id is not None:
@@ -211,9 +215,9 @@ def discard_draft():
 
 @bp.get("/entries/picker")
 @login_required
+@role_required(Role.LEARNER)
 def picker():
     """Compétences of the learner's blocks matching the words typed (code or title)."""
-    learners_only()
     words = fold((request.args.get("q") or request.args.get("picker_q") or "")[:100]).split()
     results = []
     if words:
@@ -228,9 +232,9 @@ def picker():
 
 @bp.get("/entries/tag-row")
 @login_required
+@role_required(Role.LEARNER)
 def tag_row():
     """One tag row for the editor, added by the picker."""
-    learners_only()
     competency = parse_int(request.args.get("competency"))
     if competency is None:
         abort(404)

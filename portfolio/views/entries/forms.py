@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, render_template
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portfolio import vocabulary
 from portfolio.db import db
-from portfolio.models import REFLECTION_FIELDS, Competency, Role
+from portfolio.models import REFLECTION_FIELDS, Competency
 from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolments_of
 from portfolio.text import parse_int, parse_ints
@@ -140,9 +140,3 @@ def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None
     ), status
 
 
-def learners_only():
-    if not current_user.is_authenticated:
-        return None
-    if current_user.role != Role.LEARNER:
-        abort(404)
-    return None
