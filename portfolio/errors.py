@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portfolio.db import db
 from portfolio.extensions import htmx, limiter
+from portfolio.services import NotFound
 
 log = logging.getLogger("portfolio.errors")
 
@@ -126,7 +127,15 @@ def rollback() -> None:
         log.warning("rollback failed")
 
 
+def handle_not_found(_error: NotFound):
+    """A service said the thing is not there, or not for this person: the same 404 page (or
+    fragment, or JSON) as any other, never the service's words."""
+    rollback()
+    return render_error(404)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(NotFound, handle_not_found)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(DBAPIError, handle_database_down)

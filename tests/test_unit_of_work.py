@@ -59,3 +59,15 @@ def test_the_answer_decides_whether_the_request_commits(routes, route, status, k
     assert names(routes) == kept
     if route == "conflict":
         assert "Rien n&#39;a été enregistré" in response.get_data(as_text=True)
+
+
+def test_a_not_found_from_a_service_is_the_404_page_and_its_words_stay_inside(app):
+    from portfolio.services import NotFound
+
+    def hidden():
+        raise NotFound("the request of learner 7 is not yours")
+
+    app.add_url_rule("/_uow/hidden", "hidden", hidden)
+    response = app.test_client().get("/_uow/hidden")
+    assert response.status_code == 404
+    assert "learner 7" not in response.get_data(as_text=True)

@@ -12,7 +12,7 @@ from portfolio.models import (
     Competency,
     Role,
 )
-from portfolio.services import ServiceError
+from portfolio.services import NotFound, ServiceError
 from portfolio.services import frameworks as framework_service
 
 
@@ -24,7 +24,7 @@ def competency_of(key: str, path: str) -> Competency:
 
 
 def service_error_answer(err: ServiceError, prefix_map: dict | None = None):
-    if err.code == "not_found":
+    if isinstance(err, NotFound):
         abort(404)
     fields = getattr(err, "errors", None) or {err.field or "body": err.message}
     prefix_map = prefix_map or {}

@@ -16,10 +16,13 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
+    """What the person may not see, or what is not there: the same 404 either way (the
+    message is for logs and tests, never shown: it would tell which one it was)."""
+
     status = 404
 
-    def __init__(self, message: str = "not found"):
-        super().__init__(message, code="not_found")
+    def __init__(self, message: str = "not found", field: str | None = None):
+        super().__init__(message, field=field, code="not_found")
 
 
 class Conflict(ServiceError):

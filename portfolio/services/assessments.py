@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portfolio.db import db, utcnow
 from portfolio.models import Assessment, Competency, Entry, EntryTag, Role, Source, User
 from portfolio.permissions import is_referent_of
-from portfolio.services import ServiceError
+from portfolio.services import NotFound, ServiceError
 from portfolio.services.enrolments import enrolled_competency_ids
 from portfolio.services.frameworks import register_evidence_counter
 from portfolio.text import clean_text
@@ -66,8 +66,8 @@ def _check_level(competency: Competency, level) -> int:
 def _check_competency(learner_id: int, competency: Competency) -> None:
     if competency.archived_at is not None or \
             competency.id not in enrolled_competency_ids(learner_id):
-        raise ServiceError(_("Cette compétence ne fait pas partie des blocs de l'apprenti·e."),
-                           field="competency", code="not_found")
+        raise NotFound(_("Cette compétence ne fait pas partie des blocs de l'apprenti·e."),
+                           field="competency")
 
 
 def _check_entries(learner_id: int, entry_ids: list[int]) -> list[int]:

@@ -29,7 +29,7 @@ from portfolio.permissions import (
     can_see_request,
     is_referent_of,
 )
-from portfolio.services import ServiceError, assessments
+from portfolio.services import NotFound, ServiceError, assessments
 from portfolio.services import entries as entry_service
 from portfolio.services.notifications import notify
 from portfolio.text import clean_text
@@ -59,8 +59,7 @@ def request_feedback(learner: User, entry: Entry, referent_id: int | None, messa
                      *, raise_visibility: bool = False) -> FeedbackRequest:
     """Ask one of the learner's referents about an entry, as it stands now."""
     if learner.id != entry.learner_id or learner.role != Role.LEARNER:
-        raise ServiceError(_("Seul·e l'auteur·rice de l'entrée peut demander un retour."),
-                           code="not_found")
+        raise NotFound(_("Seul·e l'auteur·rice de l'entrée peut demander un retour."))
     referent = db.session.get(User, referent_id) if referent_id else None
     if referent is None or not referent.active or not is_referent_of(referent, learner.id):
         raise ServiceError(_("Choisissez l'un de vos tuteurs."), field="referent")
@@ -91,7 +90,7 @@ def request_feedback(learner: User, entry: Entry, referent_id: int | None, messa
 
 def withdraw(learner: User, request: FeedbackRequest) -> None:
     if request.learner_id != learner.id:
-        raise ServiceError(_("Cette demande n'est pas la vôtre."), code="not_found")
+        raise NotFound(_("Cette demande n'est pas la vôtre."))
     if request.state != RequestState.REQUESTED.value:
         raise ServiceError(_("Seule une demande sans réponse peut être retirée."), field="state")
     _event(request, RequestState.WITHDRAWN, learner)
@@ -100,7 +99,7 @@ def withdraw(learner: User, request: FeedbackRequest) -> None:
 
 def close(learner: User, request: FeedbackRequest) -> None:
     if request.learner_id != learner.id:
-        raise ServiceError(_("Cette demande n'est pas la vôtre."), code="not_found")
+        raise NotFound(_("Cette demande n'est pas la vôtre."))
     if request.state != RequestState.ANSWERED.value:
         raise ServiceError(_("Seule une demande qui a reçu une réponse peut être close."),
                            field="state")
@@ -113,7 +112,7 @@ def answer(referent: User, request: FeedbackRequest, body: str | None,
            comments: dict[int, str] | None = None) -> Comment:
     """The referent answers: a comment, and levels for the entry's compétences if they wish."""
     if request.referent_id != referent.id or not is_referent_of(referent, request.learner_id):
-        raise ServiceError(_("Cette demande ne vous est pas adressée."), code="not_found")
+        raise NotFound(_("Cette demande ne vous est pas adressée."))
     if request.state != RequestState.REQUESTED.value:
         raise ServiceError(_("Cette demande n'attend plus de réponse."), field="state")
     entry = request.entry
@@ -256,7 +255,7 @@ def _new_comment(author: User, entry: Entry, body: str | None,
 def add_comment(author: User, entry: Entry, body: str | None) -> Comment:
     """Write in the thread under an entry; the other side learns of it."""
     if not can_comment(author, entry):
-        raise ServiceError(_("Vous ne pouvez pas commenter cette entrée."), code="not_found")
+        raise NotFound(_("Vous ne pouvez pas commenter cette entrée."))
     comment = _new_comment(author, entry, body)
     if author.id != entry.learner_id:
         notify(entry.learner, "comment", actor=author, entry=entry)
@@ -282,7 +281,7 @@ def can_change_comment(viewer: User, comment: Comment, now: datetime | None = No
 
 def _check_change(viewer: User, comment: Comment) -> None:
     if comment.author_id != viewer.id:
-        raise ServiceError(_("Ce commentaire n'est pas le vôtre."), code="not_found")
+        raise NotFound(_("Ce commentaire n'est pas le vôtre."))
     if not can_change_comment(viewer, comment):
         raise ServiceError(_("Un commentaire ne se modifie plus 15 minutes après son envoi."),
                            field="body")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from portfolio.db import db, utcnow
 from portfolio.models import Block, Competency, Criterion, Framework
-from portfolio.services import NotFound, ServiceError
+from portfolio.services import NotFound
 from portfolio.services import framework_format as fmt
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,5 @@ def matching_competencies(blocks: Iterable[Block], query: str) -> dict[int, list
 def check_exists(code: str) -> Framework:
     framework = get_framework(code)
     if framework is None:
-        raise ServiceError(_("Référentiel inconnu : %(code)s.", code=code), field="framework",
-                           code="not_found")
+        raise NotFound(_("Référentiel inconnu : %(code)s.", code=code), field="framework")
     return framework

@@ -33,7 +33,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.passwords import token_digest, verify_password
-from portfolio.services import ServiceError
+from portfolio.services import NotFound, ServiceError
 from portfolio.text import clean_name
 
 DEFAULT_DAYS = 30
@@ -108,7 +108,7 @@ def write_export(model: dict, fmt: str, paths: dict | None = None):
 def create_link(learner: User, label: str | None, days: int | None) -> tuple[ShareLink, str]:
     """A link to a frozen snapshot of the export; returns the link and its token (once)."""
     if learner.role != Role.LEARNER:
-        raise ServiceError(_("Seul·e l'apprenti·e partage son portfolio."), code="not_found")
+        raise NotFound(_("Seul·e l'apprenti·e partage son portfolio."))
     days = DEFAULT_DAYS if days is None else days
     if not 1 <= days <= MAX_DAYS:
         raise ServiceError(_("La durée va de 1 à %(max)d jours.", max=MAX_DAYS), field="days")
@@ -133,7 +133,7 @@ def links_of(learner: User) -> list[ShareLink]:
 def revoke(learner: User, link_id: int) -> None:
     link = db.session.get(ShareLink, link_id)
     if link is None or link.learner_id != learner.id:
-        raise ServiceError(_("Lien inconnu."), code="not_found")
+        raise NotFound(_("Lien inconnu."))
     if link.revoked_at is None:
         link.revoked_at = utcnow()
     db.session.flush()

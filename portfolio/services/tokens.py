@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portfolio.db import db, utcnow
 from portfolio.models import ApiToken, User
 from portfolio.passwords import token_digest
-from portfolio.services import ServiceError
+from portfolio.services import NotFound, ServiceError
 from portfolio.text import clean_name
 
 PREFIX = "pf_"
@@ -46,7 +46,7 @@ def tokens_of(user: User) -> list[ApiToken]:
 def revoke_token(user: User, token_id: int) -> None:
     item = db.session.get(ApiToken, token_id)
     if item is None or item.user_id != user.id:
-        raise ServiceError(_("Jeton inconnu."), code="not_found")
+        raise NotFound(_("Jeton inconnu."))
     if item.revoked_at is None:
         item.revoked_at = utcnow()
     db.session.flush()

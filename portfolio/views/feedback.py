@@ -14,7 +14,7 @@ from portfolio.models import Comment, Notification, RequestState, Role
 from portfolio.pagecache import cached
 from portfolio.permissions import can_referent_assess, get_entry_or_404
 from portfolio.presenters import entry_feedback_context, render_entry
-from portfolio.services import ServiceError, notifications
+from portfolio.services import NotFound, ServiceError, notifications
 from portfolio.services import feedback as service
 from portfolio.text import parse_int
 
@@ -119,7 +119,7 @@ def answer(request_id: int):
         service.answer(current_user, item, request.form.get("body"), levels)
     except ServiceError as error:
         db.session.rollback()
-        if error.code == "not_found":
+        if isinstance(error, NotFound):
             abort(404)
         item = _request_or_404(request_id)
         return _render_request(item, error=error, status=422)
@@ -132,7 +132,7 @@ def _learner_action(request_id: int, action, message: str):
     try:
         action(current_user, item)
     except ServiceError as error:
-        if error.code == "not_found":
+        if isinstance(error, NotFound):
             abort(404)
         flash(error.message, "error")
         return redirect(url_for("feedback.show", request_id=item.id))
@@ -170,7 +170,7 @@ def comment(entry_id: int):
         service.add_comment(current_user, entry, body)
     except ServiceError as error:
         db.session.rollback()
-        if error.code == "not_found":
+        if isinstance(error, NotFound):
             abort(404)
         entry = get_entry_or_404(entry_id, current_user)
         if htmx:

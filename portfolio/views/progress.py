@@ -21,7 +21,7 @@ from portfolio.permissions import (
     readable_entries,
 )
 from portfolio.presenters import progress_context
-from portfolio.services import ServiceError
+from portfolio.services import NotFound, ServiceError
 from portfolio.services import assessments as service
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
@@ -153,7 +153,7 @@ def _set_level(learner_id: int, competency_id: int, source: Source):
             service.assess_as_referent(current_user, person, item, level, text)
     except ServiceError as error:
         db.session.rollback()
-        if error.code == "not_found":
+        if isinstance(error, NotFound):
             abort(404)
         if htmx:
             return _row_response(person, competency_id, error=error, pending=level)
