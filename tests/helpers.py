@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from contextlib import contextmanager
 
@@ -81,3 +82,79 @@ def postgres_database(url: str, name: str):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# Entries as the editor sends them ----------------------------------------------------------------
+
+TODAY = "2026-11-02"
+
+
+def entry_form(client, **fields) -> dict:
+    """The fields a browser sends from the editor (a valid entry unless told otherwise)."""
+    data = {"title": "Migration de la base clients", "kind": "work_placement",
+            "occurred_on": TODAY, "context": "Airbus, équipe data", "visibility": "private",
+            "body": "J'ai **migré** la base.\n\n- étape 1\n- étape 2", "action": "save",
+            "csrf_token": csrf_token(client, "/entries/new")}
+    data.update(fields)
+    return data
+
+
+def tag_fields(competency_id: int, criteria=(), how: str = "") -> dict:
+    prefix = f"tags-{competency_id}"
+    return {f"{prefix}-competency": str(competency_id), f"{prefix}-criteria": list(criteria),
+            f"{prefix}-how": how}
+
+
+def create(client, **fields) -> int:
+    response = client.post("/entries", data=entry_form(client, **fields),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(re.search(r"/entries/(\d+)$", response.headers["Location"]).group(1))
+
+
+def edit(client, entry_id: int, version: int | str, **fields):
+    data = entry_form(client, version=str(version), **fields)
+    data["csrf_token"] = csrf_token(client, f"/entries/{entry_id}/edit")
+    return client.post(f"/entries/{entry_id}", data=data, content_type="multipart/form-data")
+
+
+def png_bytes(size=(4, 3), exif: bytes | None = None) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    if exif:
+        image.save(out, format="JPEG", exif=exif)
+    else:
+        image.save(out, format="PNG")
+    return out.getvalue()
+
+
+# A minimal valid PDF, and every admin route (tests/test_admin.py, the authorization matrix).
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+ADMIN_ROUTES = [
+    ("GET", "/admin/users"),
+    ("GET", "/admin/users/new"),
+    ("POST", "/admin/users/new"),
+    ("GET", "/admin/users/{user}"),
+    ("POST", "/admin/users/{user}"),
+    ("POST", "/admin/users/{user}/deactivate"),
+    ("POST", "/admin/users/{user}/reactivate"),
+    ("POST", "/admin/users/{user}/invite"),
+    ("POST", "/admin/users/{user}/assignments"),
+    ("POST", "/admin/assignments/{assignment}/delete"),
+    ("GET", "/admin/users/import"),
+    ("POST", "/admin/users/import"),
+    ("GET", "/admin/cohorts"),
+    ("POST", "/admin/cohorts"),
+    ("GET", "/admin/cohorts/{cohort}"),
+    ("POST", "/admin/cohorts/{cohort}/members"),
+    ("POST", "/admin/cohorts/{cohort}/members/{user}/remove"),
+    ("GET", "/admin/frameworks"),
+    ("POST", "/admin/frameworks"),
+    ("GET", "/admin/frameworks/ing-num/export"),
+    ("POST", "/admin/users/{user}/enrolments"),
+    ("POST", "/admin/enrolments/{enrolment}/delete"),
+    ("POST", "/admin/cohorts/{cohort}/enrolments"),
+]

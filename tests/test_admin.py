@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portfolio.db import db
 from portfolio.models import Assignment, Cohort, User
-from tests.helpers import csrf_token, login, post_form
+from tests.helpers import ADMIN_ROUTES, csrf_token, login, post_form
 
 
 @pytest.fixture
@@ -31,31 +31,6 @@ def targets(app, make_user):
                 "assignment": assignment.id, "enrolment": enrolment.id}
 
 
-ADMIN_ROUTES = [
-    ("GET", "/admin/users"),
-    ("GET", "/admin/users/new"),
-    ("POST", "/admin/users/new"),
-    ("GET", "/admin/users/{user}"),
-    ("POST", "/admin/users/{user}"),
-    ("POST", "/admin/users/{user}/deactivate"),
-    ("POST", "/admin/users/{user}/reactivate"),
-    ("POST", "/admin/users/{user}/invite"),
-    ("POST", "/admin/users/{user}/assignments"),
-    ("POST", "/admin/assignments/{assignment}/delete"),
-    ("GET", "/admin/users/import"),
-    ("POST", "/admin/users/import"),
-    ("GET", "/admin/cohorts"),
-    ("POST", "/admin/cohorts"),
-    ("GET", "/admin/cohorts/{cohort}"),
-    ("POST", "/admin/cohorts/{cohort}/members"),
-    ("POST", "/admin/cohorts/{cohort}/members/{user}/remove"),
-    ("GET", "/admin/frameworks"),
-    ("POST", "/admin/frameworks"),
-    ("GET", "/admin/frameworks/ing-num/export"),
-    ("POST", "/admin/users/{user}/enrolments"),
-    ("POST", "/admin/enrolments/{enrolment}/delete"),
-    ("POST", "/admin/cohorts/{cohort}/enrolments"),
-]
 
 
 def test_every_admin_route_is_in_the_table(app):

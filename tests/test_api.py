@@ -13,8 +13,7 @@ from sqlalchemy import select
 from portfolio.db import db
 from portfolio.models import ApiToken, User
 from portfolio.services import tokens
-from tests.helpers import csrf_token, login
-from tests.test_entries import png_bytes
+from tests.helpers import csrf_token, login, png_bytes
 
 ROLES = ["learner", "other_learner", "referent", "other_referent", "jury", "admin"]
 

@@ -22,7 +22,7 @@ from portfolio.models import Competency, User
 from portfolio.services import assessments, feedback, tokens
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
-from tests.test_entries import png_bytes
+from tests.helpers import png_bytes
 
 EXAMPLES = 15
 

@@ -11,8 +11,7 @@ from portfolio.db import db
 from portfolio.models import Assessment, User
 from portfolio.services import assessments
 from portfolio.services import entries as entry_service
-from tests.helpers import count_queries, csrf_token, login
-from tests.test_entries import create, tag_fields
+from tests.helpers import count_queries, create, csrf_token, login, tag_fields
 
 HX = {"HX-Request": "true"}
 

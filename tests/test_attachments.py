@@ -13,10 +13,7 @@ from sqlalchemy import func, select
 from portfolio import storage
 from portfolio.db import db
 from portfolio.models import Attachment, Entry
-from tests.helpers import login
-from tests.test_entries import create, entry_form, png_bytes
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.helpers import PDF, create, entry_form, login, png_bytes
 
 
 def docx_bytes() -> bytes:

@@ -20,9 +20,7 @@ from portfolio.models import Competency, Notification, User
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
 from portfolio.services import export_jobs, feedback, sharing, tokens
-from tests.helpers import login
-from tests.test_admin import ADMIN_ROUTES
-from tests.test_entries import png_bytes
+from tests.helpers import ADMIN_ROUTES, login, png_bytes
 
 ROLES = ["anonymous", "learner", "referent", "other_referent", "jury", "admin"]
 # Shorthands: who gets what.

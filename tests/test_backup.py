@@ -20,8 +20,7 @@ from portfolio.models import Competency, User
 from portfolio.services import assessments, feedback, sharing
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
-from tests.helpers import postgres_database
-from tests.test_entries import png_bytes
+from tests.helpers import png_bytes, postgres_database
 
 SKIPPED_TABLES = {"site_version"}  # given a new value by the restore (the page cache's key)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -11,50 +10,7 @@ from sqlalchemy import func, select
 from portfolio import storage
 from portfolio.db import db
 from portfolio.models import Attachment, Criterion, Entry, EntryRevision, User
-from tests.helpers import csrf_token, login
-
-TODAY = "2026-11-02"
-
-
-def entry_form(client, **fields) -> dict:
-    """The fields a browser sends from the editor (a valid entry unless told otherwise)."""
-    data = {"title": "Migration de la base clients", "kind": "work_placement",
-            "occurred_on": TODAY, "context": "Airbus, équipe data", "visibility": "private",
-            "body": "J'ai **migré** la base.\n\n- étape 1\n- étape 2", "action": "save",
-            "csrf_token": csrf_token(client, "/entries/new")}
-    data.update(fields)
-    return data
-
-
-def tag_fields(competency_id: int, criteria=(), how: str = "") -> dict:
-    prefix = f"tags-{competency_id}"
-    return {f"{prefix}-competency": str(competency_id), f"{prefix}-criteria": list(criteria),
-            f"{prefix}-how": how}
-
-
-def create(client, **fields) -> int:
-    response = client.post("/entries", data=entry_form(client, **fields),
-                           content_type="multipart/form-data")
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return int(re.search(r"/entries/(\d+)$", response.headers["Location"]).group(1))
-
-
-def edit(client, entry_id: int, version: int | str, **fields):
-    data = entry_form(client, version=str(version), **fields)
-    data["csrf_token"] = csrf_token(client, f"/entries/{entry_id}/edit")
-    return client.post(f"/entries/{entry_id}", data=data, content_type="multipart/form-data")
-
-
-def png_bytes(size=(4, 3), exif: bytes | None = None) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    image = Image.new("RGB", size, (200, 30, 30))
-    if exif:
-        image.save(out, format="JPEG", exif=exif)
-    else:
-        image.save(out, format="PNG")
-    return out.getvalue()
+from tests.helpers import create, csrf_token, edit, entry_form, login, png_bytes, tag_fields
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from portfolio.db import db
 from portfolio.models import Attachment, Entry
-from tests.helpers import csrf_token, login
-from tests.test_entries import create, entry_form, png_bytes
+from tests.helpers import create, csrf_token, entry_form, login, png_bytes
 
 VIEWERS = ["learner", "other_learner", "referent", "other_referent", "jury", "admin"]
 READS = {  # visibility -> viewers who read the entry

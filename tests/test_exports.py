@@ -27,9 +27,7 @@ from portfolio.services import assessments, feedback, sharing
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
 from portfolio.services.progress import progress_of
-from tests.helpers import csrf_token, login
-from tests.test_attachments import PDF
-from tests.test_entries import png_bytes
+from tests.helpers import PDF, csrf_token, login, png_bytes
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"

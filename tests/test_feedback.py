@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 
 from portfolio.db import db
 from portfolio.models import Assessment, Comment, Entry, FeedbackRequest, Notification
-from tests.helpers import csrf_token, login
-from tests.test_entries import create, edit, tag_fields
+from tests.helpers import create, csrf_token, edit, login, tag_fields
 
 HX = {"HX-Request": "true"}
 

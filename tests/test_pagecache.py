@@ -18,8 +18,7 @@ from portfolio.models import Assignment, Competency, Entry, Notification, SiteVe
 from portfolio.pagecache import Page, PageCache
 from portfolio.services import accounts, assessments, directory, notifications
 from portfolio.services import feedback as feedback_service
-from tests.helpers import CSRF_RE, PASSWORD, count_queries, csrf_token, login
-from tests.test_entries import create, tag_fields
+from tests.helpers import CSRF_RE, PASSWORD, count_queries, create, csrf_token, login, tag_fields
 
 
 def text(response) -> str:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import log_in
-from tests.test_entries import png_bytes
+from tests.helpers import png_bytes
 
 
 def write_entry(page, live, people, javascript: bool, tmp_path):
