@@ -11,7 +11,16 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from portfolio.db import db
-from portfolio.models import Assignment, Entry, EntryTag, Role, User, Visibility
+from portfolio.models import (
+    Assignment,
+    Entry,
+    EntryTag,
+    ExportJob,
+    FeedbackRequest,
+    Role,
+    User,
+    Visibility,
+)
 
 REFERENT_VISIBLE = (Visibility.REFERENTS.value, Visibility.JURY.value)
 
@@ -93,3 +102,19 @@ def get_learner_or_404(learner_id: int, viewer: User) -> User:
             not can_view_progress(viewer, learner.id):
         abort(404)
     return learner
+
+
+def get_request_or_404(request_id: int, viewer: User) -> FeedbackRequest:
+    """A feedback request its learner, or the referent it asks, may see; else a 404."""
+    request = db.session.get(FeedbackRequest, request_id)
+    if request is None or not can_see_request(viewer, request):
+        abort(404)
+    return request
+
+
+def get_export_job_or_404(job_id: int, viewer: User) -> ExportJob:
+    """One of the viewer's own export jobs; anyone else's is a 404."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.learner_id != viewer.id:
+        abort(404)
+    return job

@@ -52,12 +52,6 @@ def start(learner: User, fmt: str) -> ExportJob:
     return job
 
 
-def job_of(learner: User, job_id: int) -> ExportJob | None:
-    """One of the learner's own export jobs, or None (anyone else's is not found)."""
-    job = db.session.get(ExportJob, job_id)
-    return job if job is not None and job.learner_id == learner.id else None
-
-
 def recent_of(learner: User) -> list[ExportJob]:
     return list(db.session.scalars(
         select(ExportJob).where(ExportJob.learner_id == learner.id)

@@ -26,7 +26,6 @@ from portfolio.models import (
 from portfolio.permissions import (
     REFERENT_VISIBLE,
     can_read_entry,
-    can_see_request,
     is_referent_of,
 )
 from portfolio.services import NotFound, ServiceError, assessments
@@ -132,12 +131,6 @@ def answer(referent: User, request: FeedbackRequest, body: str | None,
     db.session.flush()
     notify(learner, "answer", actor=referent, entry=entry, request=request)
     return comment
-
-
-def get_request(request_id: int, viewer: User) -> FeedbackRequest | None:
-    """A request its learner or its referent may see (None for anyone else)."""
-    request = db.session.get(FeedbackRequest, request_id)
-    return request if request is not None and can_see_request(viewer, request) else None
 
 
 def inbox(referent: User, *, learner_id: int | None = None, state: str = "requested"

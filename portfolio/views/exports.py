@@ -26,6 +26,7 @@ from portfolio.exports.html import write_html
 from portfolio.extensions import htmx
 from portfolio.models import Entry, Role
 from portfolio.pagecache import cached
+from portfolio.permissions import get_export_job_or_404
 from portfolio.services import ServiceError, export_jobs
 from portfolio.services import sharing as service
 from portfolio.text import parse_int, parse_ints
@@ -121,19 +122,12 @@ def start_job():
     return redirect(url_for("exports.job", job_id=job.id), code=303)
 
 
-def _job_or_404(job_id: int):
-    job = export_jobs.job_of(current_user, job_id)
-    if job is None:
-        abort(404)
-    return job
-
-
 @bp.get("/export/jobs/<id:job_id>")
 @login_required
 def job(job_id: int):
     """The export's progress: htmx asks again every second, a browser without JavaScript
     refreshes the page; once written, the file is offered."""
-    job = _job_or_404(job_id)
+    job = get_export_job_or_404(job_id, current_user)
     template = "exports/_job.html" if htmx else "exports/job.html"
     response = Response(render_template(template, job=job))
     response.headers["Vary"] = "HX-Request"
@@ -143,7 +137,7 @@ def job(job_id: int):
 @bp.get("/export/jobs/<id:job_id>/file")
 @login_required
 def job_file(job_id: int):
-    job = _job_or_404(job_id)
+    job = get_export_job_or_404(job_id, current_user)
     if job.state != "done":
         abort(404)
     mimetype, extension = service.FORMATS[job.format]

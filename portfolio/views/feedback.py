@@ -12,7 +12,7 @@ from portfolio.extensions import htmx
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
 from portfolio.pagecache import cached
-from portfolio.permissions import can_referent_assess, get_entry_or_404
+from portfolio.permissions import can_referent_assess, get_entry_or_404, get_request_or_404
 from portfolio.presenters import entry_feedback_context, render_entry
 from portfolio.services import NotFound, ServiceError, notifications
 from portfolio.services import feedback as service
@@ -38,13 +38,6 @@ def ask(entry_id: int):
         return render_entry(entry, status=422, request_form=request.form, request_error=error)
     flash(_("Demande envoyée à %(name)s.", name=item.referent.name), "success")
     return redirect(url_for("entries.show", entry_id=entry.id) + "#feedback")
-
-
-def _request_or_404(request_id: int):
-    item = service.get_request(request_id, current_user)
-    if item is None:
-        abort(404)
-    return item
 
 
 @bp.get("/feedback")
@@ -76,7 +69,7 @@ def index():
 @login_required
 def show(request_id: int):
     """A request: the entry as asked, the changes since, the message, the answer (form)."""
-    item = _request_or_404(request_id)
+    item = get_request_or_404(request_id, current_user)
     return _render_request(item)
 
 
@@ -105,7 +98,7 @@ def _render_request(item, *, error=None, status=200):
 @login_required
 def answer(request_id: int):
     """The referent answers, and may set levels for the entry's compétences at once."""
-    item = _request_or_404(request_id)
+    item = get_request_or_404(request_id, current_user)
     levels = {}
     for tag in item.entry.tags:
         value = request.form.get(f"level-{tag.competency_id}", "")
@@ -121,14 +114,14 @@ def answer(request_id: int):
         db.session.rollback()
         if isinstance(error, NotFound):
             abort(404)
-        item = _request_or_404(request_id)
+        item = get_request_or_404(request_id, current_user)
         return _render_request(item, error=error, status=422)
     flash(_("Réponse envoyée à %(name)s.", name=item.learner.name), "success")
     return redirect(url_for("feedback.index"))
 
 
 def _learner_action(request_id: int, action, message: str):
-    item = _request_or_404(request_id)
+    item = get_request_or_404(request_id, current_user)
     try:
         action(current_user, item)
     except ServiceError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import jsonify
 
 from portfolio.api import (
     list_schema,
@@ -20,6 +20,7 @@ from portfolio.models import (
 )
 from portfolio.permissions import (
     get_entry_or_404,
+    get_request_or_404,
 )
 from portfolio.services import ServiceError
 from portfolio.services import feedback as feedback_service
@@ -85,13 +86,6 @@ def get_feedback_requests(args):
     return jsonify(page_of([request_json(r) for r in items], args))
 
 
-def _request_or_404(request_id: int):
-    item = feedback_service.get_request(request_id, me())
-    if item is None:
-        abort(404)
-    return item
-
-
 @operation("/feedback-requests/{request_id}/answer", "POST",
            summary="Answer (referents), with levels for the entry's compétences",
            tag="feedback", body={"type": "object", "required": ["body"],
@@ -108,7 +102,7 @@ def _request_or_404(request_id: int):
                                                          "maxLength": 2000}}}}}},
            responses={"200": ok("The request, answered", REQUEST)})
 def answer_feedback_request(args, request_id: int):
-    item = _request_or_404(request_id)
+    item = get_request_or_404(request_id, me())
     payload = args["payload"]
     levels, comments = {}, {}
     for i, a in enumerate(payload.get("assessments", [])):
@@ -124,7 +118,7 @@ def answer_feedback_request(args, request_id: int):
 
 
 def _learner_step(request_id: int, step):
-    item = _request_or_404(request_id)
+    item = get_request_or_404(request_id, me())
     try:
         step(me(), item)
     except ServiceError as err:
