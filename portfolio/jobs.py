@@ -236,6 +236,8 @@ def init_app(app: Flask) -> None:
     def _dropped(_exc) -> None:
         # Jobs asked for in a transaction that never committed are dropped, as they must be;
         # when nothing failed, a view or a command forgot its commit: say which jobs.
+        if not db.session.registry.has():  # no session was opened: nothing was asked for
+            return
         pending = db.session.info.pop(_PENDING, None)
         if pending and _exc is None:
             log.warning("jobs asked for but never committed, dropped: %s",

@@ -90,6 +90,8 @@ def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _discard_uncommitted(_exc) -> None:
         # A request that ended without committing keeps none of the files it wrote.
+        if not db.session.registry.has():  # (it never opened a session: it wrote none)
+            return
         info = db.session.info
         _unlink(info.pop("new_files", []))
         info.pop("deleted_files", None)

@@ -14,7 +14,9 @@ Commands (`portfolio ...`) commit themselves: each is its own unit of work.
 from __future__ import annotations
 
 from flask import Flask, Response, make_response
+from sqlalchemy.exc import DBAPIError
 
+from portfolio import errors
 from portfolio.db import db
 
 
@@ -24,8 +26,8 @@ def _has_work(session) -> bool:
 
 def finish(response: Response) -> Response:
     """Commit the request's work if its answer says it succeeded, else roll it back."""
-    from portfolio import errors
-
+    if not db.session.registry.has():  # the request never opened a session (/healthz, static)
+        return response
     session = db.session()
     if not _has_work(session):
         return response
@@ -35,8 +37,6 @@ def finish(response: Response) -> Response:
     try:
         session.commit()
     except Exception as error:  # the error page says what happened; nothing was written
-        from sqlalchemy.exc import DBAPIError
-
         if isinstance(error, DBAPIError):
             return make_response(errors.handle_database_down(error))
         return make_response(errors.handle_unexpected(error))
