@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 from portfolio.extensions import htmx, login_manager
@@ -37,7 +38,7 @@ def _unauthorized():
     login_url = url_for("auth.login", next=safe_next(request.full_path))
     if htmx:
         # A 302 would be swapped into the fragment: ask htmx to load the login page instead.
-        return "", 401, {"HX-Redirect": login_url}
+        return htmx_response("", 401, redirect=login_url)
     if request.path.startswith("/api/"):
         abort(401)
     from flask import flash

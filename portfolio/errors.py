@@ -8,6 +8,7 @@ import time
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_htmx import make_response as htmx_response
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -60,8 +61,6 @@ def render_error(status: int, message: str | None = None, headers: dict | None =
     # 500 and 503 pages never touch the database (it may be the cause).
     standalone = status >= 500
     if htmx:
-        # The fragment goes to the page's message area, not into the element that asked.
-        headers.update({"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
         template = "errors/_error.html"
     else:
         template = "errors/standalone.html" if standalone else "errors/page.html"
@@ -72,6 +71,8 @@ def render_error(status: int, message: str | None = None, headers: dict | None =
             status=status, title=title, message=message, request=request)
     else:
         body = render_template(template, status=status, title=title, message=message)
+    if htmx:  # the fragment goes to the page's message area, not into the element that asked
+        return htmx_response(body, status, headers, retarget="#messages", reswap="innerHTML")
     return body, status, headers
 
 
@@ -96,12 +97,10 @@ def _retry_after() -> int:
 
 
 def handle_csrf(error: CSRFError):
-    body, status, headers = render_error(400, _(
+    # X-CSRF-Expired: our script then fetches a fresh token, so a long-open editor keeps its text.
+    return render_error(400, _(
         "Le formulaire a expiré ou n'a pas été envoyé depuis Portfolio. Rechargez la page et "
-        "recommencez."))
-    # Our script then fetches a fresh token, so a long-open editor keeps its text.
-    headers["X-CSRF-Expired"] = "1"
-    return body, status, headers
+        "recommencez."), headers={"X-CSRF-Expired": "1"})
 
 
 def handle_database_down(error: DBAPIError):

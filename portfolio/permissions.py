@@ -17,6 +17,7 @@ from portfolio.models import (
     EntryTag,
     ExportJob,
     FeedbackRequest,
+    Framework,
     Role,
     User,
     Visibility,
@@ -81,6 +82,14 @@ def can_see_request(viewer: User, request) -> bool:
         viewer.id == request.referent_id and is_referent_of(viewer, request.learner_id))
 
 
+def can_answer_request(viewer: User, request) -> bool:
+    """The referent it asks answers, while still assigned, while it waits, and only while the
+    entry stays readable to them (an entry made private after the request closes it to them)."""
+    return (viewer.id == request.referent_id and request.state == "requested"
+            and is_referent_of(viewer, request.learner_id)
+            and can_read_entry(viewer, request.entry))
+
+
 def can_view_progress(viewer: User, learner_id: int) -> bool:
     """The learner's levels and radar: the learner and their referents."""
     return (viewer.id == learner_id and viewer.role == Role.LEARNER) or \
@@ -110,6 +119,16 @@ def get_request_or_404(request_id: int, viewer: User) -> FeedbackRequest:
     if request is None or not can_see_request(viewer, request):
         abort(404)
     return request
+
+
+def get_framework_or_404(code: str) -> Framework:
+    """A référentiel by its code, with its tree loaded: every signed-in person reads them."""
+    from portfolio.services.frameworks import get_framework
+
+    framework = get_framework(code[:40])
+    if framework is None:
+        abort(404)
+    return framework
 
 
 def get_export_job_or_404(job_id: int, viewer: User) -> ExportJob:

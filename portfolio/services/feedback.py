@@ -25,6 +25,7 @@ from portfolio.models import (
 )
 from portfolio.permissions import (
     REFERENT_VISIBLE,
+    can_answer_request,
     can_read_entry,
     is_referent_of,
 )
@@ -112,7 +113,7 @@ def answer(referent: User, request: FeedbackRequest, body: str | None,
     """The referent answers: a comment, and levels for the entry's compétences if they wish."""
     if request.referent_id != referent.id or not is_referent_of(referent, request.learner_id):
         raise NotFound(_("Cette demande ne vous est pas adressée."))
-    if request.state != RequestState.REQUESTED.value:
+    if not can_answer_request(referent, request):
         raise ServiceError(_("Cette demande n'attend plus de réponse."), field="state")
     entry = request.entry
     tagged = {t.competency_id for t in entry.tags}

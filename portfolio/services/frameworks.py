@@ -65,13 +65,6 @@ def get_framework(code: str) -> Framework | None:
     return db.session.scalar(_load_query().where(Framework.code == code))
 
 
-def get_framework_or_404(code: str) -> Framework:
-    framework = get_framework(code)
-    if framework is None:
-        raise NotFound()
-    return framework
-
-
 def list_frameworks(with_blocks: bool = False) -> list[Framework]:
     """All frameworks by code (with their blocks loaded, in one more query, when asked)."""
     query = select(Framework).order_by(Framework.code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,6 +12,7 @@ from wtforms import BooleanField
 from portfolio.auth import require_role
 from portfolio.db import db
 from portfolio.models import Cohort, Enrolment, Role, User
+from portfolio.permissions import get_framework_or_404
 from portfolio.services import ServiceError
 from portfolio.services import enrolments as enrolment_service
 from portfolio.services import framework_format as fmt
@@ -58,9 +59,7 @@ def import_framework():
 @bp.get("/frameworks/<code>/export")
 def export_framework(code: str):
     """Download a référentiel in the file format."""
-    framework = service.get_framework(code)
-    if framework is None:
-        abort(404)
+    framework = get_framework_or_404(code)
     kind = "yaml" if request.args.get("format") == "yaml" else "json"
     body = fmt.dump(fmt.export(framework), kind)
     mimetype = "application/yaml" if kind == "yaml" else "application/json"

@@ -12,7 +12,7 @@ from portfolio.extensions import htmx
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
 from portfolio.pagecache import cached
-from portfolio.permissions import can_referent_assess, get_entry_or_404, get_request_or_404
+from portfolio.permissions import can_answer_request, get_entry_or_404, get_request_or_404
 from portfolio.presenters import entry_feedback_context, render_entry
 from portfolio.services import NotFound, ServiceError, notifications
 from portfolio.services import feedback as service
@@ -88,8 +88,7 @@ def _render_request(item, *, error=None, status=200):
         "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
         then_html=then_html,
         field_labels=vocabulary.ENTRY_FIELDS, error=error, form=request.form if error else {},
-        can_answer=(current_user.id == item.referent_id and item.state == "requested"
-                    and can_referent_assess(current_user, item.learner_id)),
+        can_answer=can_answer_request(current_user, item),
         is_learner=current_user.id == item.learner_id, scale=scale,
         state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status
 

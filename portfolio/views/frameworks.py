@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from portfolio.extensions import htmx
 from portfolio.models import Role
-from portfolio.services import NotFound
+from portfolio.permissions import get_framework_or_404
 from portfolio.services import frameworks as service
 from portfolio.services.enrolments import enrolments_of
 
@@ -15,13 +15,6 @@ bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
 bp.before_request(login_required(lambda: None))
 
 MAX_QUERY = 100
-
-
-def _framework_or_404(code: str):
-    try:
-        return service.get_framework_or_404(code)
-    except NotFound:
-        abort(404)
 
 
 @bp.get("/")
@@ -41,7 +34,7 @@ def mine():
 @bp.get("/<code>")
 def show(code: str):
     """One référentiel: blocs, compétences, criteria; filtered as you type."""
-    framework = _framework_or_404(code)
+    framework = get_framework_or_404(code)
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
     blocks = framework.current_blocks
     matches = service.matching_competencies(blocks, query)
@@ -55,7 +48,7 @@ def show(code: str):
 @bp.get("/<code>/competencies/<competency_code>")
 def competency(code: str, competency_code: str):
     """One compétence: its bloc, its criteria."""
-    framework = _framework_or_404(code)
+    framework = get_framework_or_404(code)
     for block in framework.blocks:
         for item in block.competencies:
             if item.code == competency_code and item.archived_at is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import jsonify
 
 from portfolio.api import (
     list_schema,
@@ -14,6 +14,7 @@ from portfolio.api.schemas import FRAMEWORK, FRAMEWORK_SUMMARY, ME, PAGING, ok
 from portfolio.models import (
     Role,
 )
+from portfolio.permissions import get_framework_or_404
 from portfolio.services import frameworks as framework_service
 from portfolio.services.directory import assignments_of_learner, assignments_of_referent
 
@@ -53,7 +54,4 @@ def get_frameworks(args):
 def get_framework(args, code: str):
     from portfolio.services.framework_format import export as export_data
 
-    framework = framework_service.get_framework(code[:40])
-    if framework is None:
-        abort(404)
-    return jsonify(export_data(framework))
+    return jsonify(export_data(get_framework_or_404(code)))
