@@ -123,6 +123,36 @@ def login_as(client, make_user):
 
 
 @pytest.fixture
+def make_entry(app, people):
+    """Write an entry through the service and return its id (indico's factory pair with
+    `entry`). By default the learner's, visible to referents; `tags` are ing-num codes."""
+    from datetime import date
+
+    from portfolio.models import User
+    from portfolio.services import entries as entry_service
+
+    def make(owner=None, title: str = "Migration de la base clients",
+             visibility: str = "referents", tags=(), occurred_on: date = date(2026, 5, 4),
+             **fields) -> int:
+        with app.app_context():
+            learner = db.session.get(User, (owner or people.learner).id)
+            entry = entry_service.create_entry(learner, entry_service.EntryData(
+                title=title, visibility=visibility, occurred_on=occurred_on,
+                tags=[entry_service.TagData(people.competencies[code]) for code in tags],
+                **fields))
+            db.session.commit()
+            return entry.id
+
+    return make
+
+
+@pytest.fixture
+def entry(make_entry) -> int:
+    """One entry of `people.learner`, visible to their referents, showing C2.1."""
+    return make_entry(tags=["C2.1"])
+
+
+@pytest.fixture
 def outbox(app):
     from portfolio.mail import outbox as get_outbox
 

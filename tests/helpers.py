@@ -18,7 +18,7 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1) or match.group(2)
 
 
-def post_form(client, path: str, data: dict | None = None, page: str | None = None, **kw):
+def post(client, path: str, data: dict | None = None, page: str | None = None, **kw):
     """Post a form the way a browser does: with the token of the page that shows it."""
     data = dict(data or {})
     data.setdefault("csrf_token", csrf_token(client, page or "/account/"))
@@ -32,6 +32,14 @@ def login(client, user, remember: bool = False, password: str | None = None):
     if remember:
         data["remember"] = "y"
     return client.post("/login", data=data)
+
+
+def as_user(client, user):
+    """Log out whoever is logged in, then log in as `user` (returned)."""
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    response = login(client, user)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return user
 
 
 def count_queries(app, client, path: str, *, kept: bool = False) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portfolio.db import db
 from portfolio.models import Assignment, Cohort, User
-from tests.helpers import ADMIN_ROUTES, csrf_token, login, post_form
+from tests.helpers import ADMIN_ROUTES, csrf_token, login, post
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_admin_pages_open_for_admins(client, login_as, targets, method, path):
 
 def test_admin_creates_a_user_who_gets_an_invitation(client, login_as, outbox, app):
     login_as("admin")
-    response = post_form(client, "/admin/users/new", {
+    response = post(client, "/admin/users/new", {
         "email": "Nouvelle.Apprentie@Ecole.test", "name": "Léa Nouvelle", "role": "learner",
         "locale": "", "cohort": "Apprentis 2028"}, page="/admin/users/new")
     assert response.status_code == 302
@@ -95,12 +95,12 @@ def test_admin_creates_a_user_who_gets_an_invitation(client, login_as, outbox, a
 def test_admin_create_user_refuses_duplicates_and_bad_input(client, login_as, make_user):
     login_as("admin")
     existing = make_user("learner")
-    response = post_form(client, "/admin/users/new", {
+    response = post(client, "/admin/users/new", {
         "email": existing.email.upper(), "name": "Double", "role": "learner", "locale": ""},
         page="/admin/users/new")
     assert response.status_code == 422
     assert "Un compte existe déjà avec cette adresse." in response.get_data(as_text=True)
-    response = post_form(client, "/admin/users/new", {
+    response = post(client, "/admin/users/new", {
         "email": "pas-une-adresse", "name": "", "role": "learner", "locale": ""},
         page="/admin/users/new")
     assert response.status_code == 422
@@ -112,23 +112,23 @@ def test_admin_create_user_refuses_duplicates_and_bad_input(client, login_as, ma
 def test_admin_edits_deactivates_and_reactivates(client, login_as, make_user, app):
     login_as("admin")
     user = make_user("learner")
-    response = post_form(client, f"/admin/users/{user.id}", {
+    response = post(client, f"/admin/users/{user.id}", {
         "email": user.email, "name": "Nom Corrigé", "role": "referent", "locale": "en"},
         page=f"/admin/users/{user.id}")
     assert response.status_code == 302
-    post_form(client, f"/admin/users/{user.id}/deactivate", page=f"/admin/users/{user.id}")
+    post(client, f"/admin/users/{user.id}/deactivate", page=f"/admin/users/{user.id}")
     with app.app_context():
         stored = db.session.get(User, user.id)
         assert (stored.name, stored.role, stored.locale, stored.active) == (
             "Nom Corrigé", "referent", "en", False)
     assert login(app.test_client(), user).status_code == 422
-    post_form(client, f"/admin/users/{user.id}/reactivate", page=f"/admin/users/{user.id}")
+    post(client, f"/admin/users/{user.id}/reactivate", page=f"/admin/users/{user.id}")
     assert login(app.test_client(), user).status_code == 302
 
 
 def test_admin_cannot_deactivate_themselves(client, login_as):
     admin = login_as("admin")
-    post_form(client, f"/admin/users/{admin.id}/deactivate", page=f"/admin/users/{admin.id}")
+    post(client, f"/admin/users/{admin.id}/deactivate", page=f"/admin/users/{admin.id}")
     assert client.get("/admin/users").status_code == 200
 
 
@@ -139,7 +139,7 @@ def test_admin_assigns_and_unassigns_referents(client, login_as, make_user, app)
     boss = make_user("referent")
     page = f"/admin/users/{learner.id}"
     for referent, kind in [(tutor, "academique"), (boss, "entreprise")]:
-        response = post_form(client, f"/admin/users/{learner.id}/assignments",
+        response = post(client, f"/admin/users/{learner.id}/assignments",
                              {"referent": referent.id, "kind": kind}, page=page)
         assert response.status_code == 302
     with app.app_context():
@@ -149,7 +149,7 @@ def test_admin_assigns_and_unassigns_referents(client, login_as, make_user, app)
         assignment_id = db.session.scalar(select(Assignment.id).where(
             Assignment.referent_id == boss.id))
     assert tutor.name in client.get(page).get_data(as_text=True)
-    post_form(client, f"/admin/assignments/{assignment_id}/delete", page=page)
+    post(client, f"/admin/assignments/{assignment_id}/delete", page=page)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
 
@@ -159,7 +159,7 @@ def test_only_referents_can_be_assigned(client, login_as, make_user):
     learner = make_user("learner")
     other_learner = make_user("learner")
     make_user("referent")
-    response = post_form(client, f"/admin/users/{learner.id}/assignments",
+    response = post(client, f"/admin/users/{learner.id}/assignments",
                          {"referent": other_learner.id, "kind": "academique"},
                          page=f"/admin/users/{learner.id}")
     assert response.status_code == 422
@@ -170,21 +170,21 @@ def test_admin_manages_cohorts(client, login_as, make_user, app):
     login_as("admin")
     learner = make_user("learner")
     jury = make_user("jury")
-    response = post_form(client, "/admin/cohorts", {"name": "Apprentis 2027"},
+    response = post(client, "/admin/cohorts", {"name": "Apprentis 2027"},
                          page="/admin/cohorts")
     assert response.status_code == 302
     cohort_path = response.headers["Location"]
-    response = post_form(client, "/admin/cohorts", {"name": "Apprentis 2027"},
+    response = post(client, "/admin/cohorts", {"name": "Apprentis 2027"},
                          page="/admin/cohorts")
     assert response.status_code == 422
-    response = post_form(client, f"{cohort_path}/members", {"email": learner.email},
+    response = post(client, f"{cohort_path}/members", {"email": learner.email},
                          page=cohort_path)
     assert response.status_code == 302
-    response = post_form(client, f"{cohort_path}/members", {"email": jury.email},
+    response = post(client, f"{cohort_path}/members", {"email": jury.email},
                          page=cohort_path)
     assert response.status_code == 422
     assert learner.name in client.get(cohort_path).get_data(as_text=True)
-    post_form(client, f"{cohort_path}/members/{learner.id}/remove", page=cohort_path)
+    post(client, f"{cohort_path}/members/{learner.id}/remove", page=cohort_path)
     with app.app_context():
         assert db.session.scalar(select(Cohort)).members == []
 

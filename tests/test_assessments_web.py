@@ -11,7 +11,7 @@ from portfolio.db import db
 from portfolio.models import Assessment, User
 from portfolio.services import assessments
 from portfolio.services import entries as entry_service
-from tests.helpers import count_queries, create, csrf_token, login, tag_fields
+from tests.helpers import as_user, count_queries, create, csrf_token, login, post, tag_fields
 
 HX = {"HX-Request": "true"}
 
@@ -23,17 +23,6 @@ def self_url(people, code):
 def referent_url(people, code, learner=None):
     learner_id = learner or people.learner.id
     return f"/learners/{learner_id}/competencies/{people.competencies[code]}/referent"
-
-
-def switch(client, user):
-    """Log out whoever is logged in, and log in as `user`."""
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, user)
-
-
-def post(client, path, data, **kw):
-    data = {"csrf_token": csrf_token(client, "/"), **data}
-    return client.post(path, data=data, **kw)
 
 
 def levels(app, learner_id, source=None):
@@ -126,8 +115,7 @@ def test_referent_sets_a_level_and_comment_the_learner_sees(client, people, app)
                      "from": "competency"})
     assert response.status_code == 302 and "/competencies/" in response.headers["Location"]
     assert levels(app, people.learner.id) == [("referent", 2, "Bon début, à consolider.")]
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, people.learner)
+    as_user(client, people.learner)
     page = client.get(f"/learners/{people.learner.id}/competencies/"
                       f"{people.competencies['C3.1']}").get_data(as_text=True)
     assert "Bon début, à consolider." in page and "Sophie Durand" in page
@@ -201,7 +189,7 @@ def test_the_gap_is_highlighted_on_the_radar_and_in_the_table(client, people, ap
                           page)
     assert gap_rows == ["C2"]
     assert "Blocs où vous vous évaluez au-dessus de votre tuteur" in page
-    switch(client, people.referent)
+    as_user(client, people.referent)
     dashboard = client.get("/").get_data(as_text=True)
     assert "Camille Martin" in dashboard and 'class="gap-mark"' in dashboard
     learner_page = client.get(f"/learners/{people.learner.id}").get_data(as_text=True)
@@ -253,11 +241,11 @@ def test_dashboards_make_as_many_queries_whatever_the_data(client, people, app):
     learner_small = count_queries(app, client, "/")
     learner_compare = count_queries(app, client, "/?compare=three_months")
     page_small = count_queries(app, client, f"/learners/{people.learner.id}/frameworks/ing-num")
-    switch(client, people.referent)
+    as_user(client, people.referent)
     referent_small = count_queries(app, client, "/")
     _grow(app, people, entries=120, rounds=6)
     assert count_queries(app, client, "/") == referent_small
-    switch(client, people.learner)
+    as_user(client, people.learner)
     assert count_queries(app, client, "/") == learner_small
     assert count_queries(app, client, "/?compare=three_months") == learner_compare
     assert count_queries(app, client,

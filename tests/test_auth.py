@@ -6,7 +6,7 @@ import time
 import pytest
 import time_machine
 
-from tests.helpers import PASSWORD, csrf_token, login, post_form
+from tests.helpers import PASSWORD, csrf_token, login, post
 
 
 def test_login_then_dashboard(client, make_user):
@@ -76,7 +76,7 @@ def test_logout_and_replayed_cookie_is_refused(client, make_user):
     login(client, user)
     stolen = client.get_cookie("portfolio_session").value
     assert client.get("/account/").status_code == 200
-    response = post_form(client, "/logout")
+    response = post(client, "/logout")
     assert response.status_code == 302
     assert client.get("/account/").status_code == 302
     client.set_cookie("portfolio_session", stolen)
@@ -91,7 +91,7 @@ def test_remember_cookie_is_revoked_by_logout(client, make_user):
     remember = client.get_cookie("portfolio_remember")
     assert remember is not None and remember.http_only
     value = remember.value
-    post_form(client, "/logout")
+    post(client, "/logout")
     client.delete_cookie("portfolio_session")
     client.set_cookie("portfolio_remember", value)
     assert client.get("/account/").status_code == 302
@@ -118,7 +118,7 @@ def test_password_change_revokes_old_cookies(client, make_user, app):
     login(other_device, user)
     old_cookie = client.get_cookie("portfolio_session").value
     new_password = "a brand new passphrase"
-    response = post_form(client, "/account/password", {
+    response = post(client, "/account/password", {
         "current": PASSWORD, "new": new_password, "confirm": new_password})
     assert response.status_code == 302
     assert client.get("/account/").status_code == 200  # this device stays in
@@ -134,7 +134,7 @@ def test_password_change_revokes_old_cookies(client, make_user, app):
 
 def test_password_change_needs_the_current_password(client, login_as):
     login_as("referent")
-    response = post_form(client, "/account/password", {
+    response = post(client, "/account/password", {
         "current": "not my password", "new": "another passphrase", "confirm": "another passphrase"})
     assert response.status_code == 422
     assert "Le mot de passe actuel n&#39;est pas le bon." in response.get_data(as_text=True)
@@ -142,7 +142,7 @@ def test_password_change_needs_the_current_password(client, login_as):
 
 def test_password_change_refuses_short_password(client, login_as):
     login_as("learner")
-    response = post_form(client, "/account/password", {
+    response = post(client, "/account/password", {
         "current": PASSWORD, "new": "short", "confirm": "short"})
     assert response.status_code == 422
     assert "au moins 12 caractères" in response.get_data(as_text=True)
@@ -152,7 +152,7 @@ def test_password_change_needs_a_fresh_login(client, make_user):
     user = make_user("learner")
     login(client, user, remember=True)
     client.delete_cookie("portfolio_session")  # the remember cookie logs in, not fresh
-    response = post_form(client, "/account/password", {
+    response = post(client, "/account/password", {
         "current": PASSWORD, "new": "another passphrase", "confirm": "another passphrase"})
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
@@ -163,7 +163,7 @@ def test_logout_everywhere(client, make_user, app):
     login(client, user)
     other = app.test_client()
     login(other, user)
-    post_form(client, "/account/logout-everywhere")
+    post(client, "/account/logout-everywhere")
     assert client.get("/account/").status_code == 302
     assert other.get("/account/").status_code == 302
 
@@ -174,7 +174,7 @@ def test_deactivation_ends_sessions(client, make_user, app):
     admin_client = app.test_client()
     admin = make_user("admin")
     login(admin_client, admin)
-    post_form(admin_client, f"/admin/users/{user.id}/deactivate", page=f"/admin/users/{user.id}")
+    post(admin_client, f"/admin/users/{user.id}/deactivate", page=f"/admin/users/{user.id}")
     assert client.get("/account/").status_code == 302
 
 
@@ -191,7 +191,7 @@ def test_login_is_rate_limited_per_account(client, make_user, app):
     assert "Trop de tentatives" in response.get_data(as_text=True)
     # Another account from the same address is not blocked...
     assert login(client, make_user("learner")).status_code == 302
-    post_form(client, "/logout")
+    post(client, "/logout")
     # ...and this is no permanent lock-out: a minute later the right password works.
     with time_machine.travel(time.time() + 61, tick=False):
         assert login(client, user).status_code == 302
@@ -209,7 +209,7 @@ def test_successful_logins_do_not_count(client, make_user, app):
     user = make_user("learner")
     for _ in range(4):
         assert login(client, user).status_code == 302
-        post_form(client, "/logout")
+        post(client, "/logout")
 
 
 # Password reset ----------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_password_reset_flow(client, make_user, outbox, app):
                                        "csrf_token": csrf_token(client, path)})
     assert response.status_code == 302
     assert login(client, user, password=new).status_code == 302
-    post_form(client, "/logout")
+    post(client, "/logout")
     # The link works once.
     response = client.get(path)
     assert response.status_code == 302

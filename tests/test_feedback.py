@@ -12,23 +12,14 @@ from sqlalchemy import func, select
 
 from portfolio.db import db
 from portfolio.models import Assessment, Comment, Entry, FeedbackRequest, Notification
-from tests.helpers import create, csrf_token, edit, login, tag_fields
+from tests.helpers import as_user, create, edit, login, post, tag_fields
 
 HX = {"HX-Request": "true"}
-
-
-def switch(client, user):
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, user)
 
 
 def text(response) -> str:
     """The page as a person reads it (entities decoded)."""
     return html.unescape(response.get_data(as_text=True))
-
-
-def post(client, path, data=None, **kw):
-    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **(data or {})}, **kw)
 
 
 def ask(client, people, entry_id, **extra):
@@ -58,7 +49,7 @@ def test_the_whole_loop(client, people, entry_id, app, outbox):
     assert "Qu'en pensez-vous ?" in outbox[0].body and f"/feedback/{item.id}" in outbox[0].body
     assert "Demandes de retour" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
 
-    switch(client, people.referent)
+    as_user(client, people.referent)
     home = client.get("/").get_data(as_text=True)
     assert "Migration de la base clients" in home and "aujourd" in home
     assert re.search(r'class="badge">1<', home)  # the notification counter
@@ -80,7 +71,7 @@ def test_the_whole_loop(client, people, entry_id, app, outbox):
     assert outbox[-1].to == people.learner.email and "répondu" in outbox[-1].subject
     assert "Aucune demande ici" in client.get("/feedback").get_data(as_text=True)
 
-    switch(client, people.learner)
+    as_user(client, people.learner)
     home = client.get("/").get_data(as_text=True)
     assert "réponse à lire" in home
     notes = client.get("/notifications").get_data(as_text=True)
@@ -108,12 +99,12 @@ def test_withdraw_before_an_answer_only(client, people, entry_id, app):
     item = request_row(app)
     assert post(client, f"/feedback/{item.id}/withdraw").status_code == 302
     assert request_row(app).state == "withdrawn"
-    switch(client, people.referent)
+    as_user(client, people.referent)
     assert "Aucune demande ici" in client.get("/feedback").get_data(as_text=True)
     response = post(client, f"/feedback/{item.id}/answer", {"body": "trop tard"})
     assert response.status_code == 422
     assert "n'attend plus de réponse" in text(response)
-    switch(client, people.learner)
+    as_user(client, people.learner)
     post(client, f"/feedback/{item.id}/close")  # nothing to close: refused with a message
     assert request_row(app).state == "withdrawn"
 
@@ -123,16 +114,16 @@ def test_a_referent_who_is_not_assigned_can_neither_see_nor_answer(client, peopl
     ask(client, people, entry_id)
     item = request_row(app)
     for who in (people.other_referent, people.other_learner, people.jury, people.admin):
-        switch(client, who)
+        as_user(client, who)
         assert client.get(f"/feedback/{item.id}").status_code == 404
         assert post(client, f"/feedback/{item.id}/answer",
                     {"body": "intrus"}).status_code == 404
         assert post(client, f"/feedback/{item.id}/withdraw").status_code == 404
-    switch(client, people.other_referent)
+    as_user(client, people.other_referent)
     assert "Migration" not in client.get("/feedback").get_data(as_text=True)
     assert request_row(app).state == "requested"
     # Asking someone who is not one's referent is refused.
-    switch(client, people.learner)
+    as_user(client, people.learner)
     response = post(client, f"/entries/{entry_id}/feedback-requests",
                     {"referent": str(people.other_referent.id)})
     assert response.status_code == 422
@@ -162,7 +153,7 @@ def test_the_referent_sees_the_version_asked_and_the_changes_since(client, peopl
     item = request_row(app)
     assert edit(client, entry_id, 1, body="Première version\nligne B corrigée",
                 visibility="referents").status_code == 302
-    switch(client, people.referent)
+    as_user(client, people.referent)
     page = text(client.get(f"/feedback/{item.id}"))
     assert "telle qu'elle était (version 1)" in page
     assert "Elle a changé depuis (version 2" in page
@@ -173,7 +164,7 @@ def test_the_referent_sees_the_version_asked_and_the_changes_since(client, peopl
 def test_comments_through_htmx_and_the_edit_window(client, people, entry_id, app):
     start = datetime.now(UTC)
     with time_machine.travel(start, tick=False):
-        switch(client, people.referent)
+        as_user(client, people.referent)
         response = post(client, f"/entries/{entry_id}/comments", {"body": "Bravo *Camille*"},
                         headers=HX)
         fragment = response.get_data(as_text=True)
@@ -197,7 +188,7 @@ def test_comments_through_htmx_and_the_edit_window(client, people, entry_id, app
             kept = db.session.get(Comment, comment_id)
             assert kept is not None and kept.body == "Bravo Camille !"
         # The learner answers in the thread, without JavaScript; nobody else may touch it.
-        switch(client, people.learner)
+        as_user(client, people.learner)
         response = post(client, f"/entries/{entry_id}/comments", {"body": "Merci !"})
         assert response.status_code == 302 and response.headers["Location"].endswith(
             "#comments")
@@ -218,12 +209,12 @@ def test_comments_through_htmx_and_the_edit_window(client, people, entry_id, app
 def test_who_may_comment(client, people, app, who, visibility, status):
     login(client, people.learner)
     target = create(client, visibility=visibility)
-    switch(client, getattr(people, who))
+    as_user(client, getattr(people, who))
     assert post(client, f"/entries/{target}/comments", {"body": "Un mot"}).status_code == status
 
 
 def test_a_comment_notifies_the_other_side(client, people, entry_id, app, outbox):
-    switch(client, people.referent)
+    as_user(client, people.referent)
     post(client, f"/entries/{entry_id}/comments", {"body": "Un mot"})
     assert [m.to for m in outbox] == [people.learner.email]
     assert "Nouveau commentaire" in outbox[0].subject
@@ -255,18 +246,18 @@ def test_reminders_once_per_period(client, people, entry_id, app, runner, outbox
 
 
 def test_email_opt_out_is_respected(client, people, entry_id, app, outbox):
-    switch(client, people.referent)
+    as_user(client, people.referent)
     page = client.get("/account/").get_data(as_text=True)
     assert 'name="email_notifications"' in page and "checked" in page
     response = post(client, "/account/profile", {"name": "Sophie Durand", "locale": ""})
     assert response.status_code == 302  # the box left unticked: email off
-    switch(client, people.learner)
+    as_user(client, people.learner)
     ask(client, people, entry_id)
     assert outbox == []
     with app.app_context():
         assert db.session.scalar(select(func.count(Notification.id)).where(
             Notification.user_id == people.referent.id)) == 1
-    switch(client, people.referent)
+    as_user(client, people.referent)
     assert re.search(r'class="badge">1<', client.get("/").get_data(as_text=True))
     post(client, "/notifications/read-all")
     assert 'class="badge"' not in client.get("/").get_data(as_text=True)
@@ -287,7 +278,7 @@ def test_mails_speak_the_recipients_language(client, people, entry_id, app, outb
     with app.app_context():
         db.session.get(User, people.learner.id).locale = "en"
         db.session.commit()
-    switch(client, people.referent)  # the referent writes in French
+    as_user(client, people.referent)  # the referent writes in French
     post(client, f"/entries/{entry_id}/comments", {"body": "Un mot"})
     assert outbox[-1].subject == "New comment from Sophie Durand"
     assert "commented on" in outbox[-1].body

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portfolio.db import db
 from portfolio.models import Enrolment, User
 from portfolio.services import frameworks as service
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, post
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_admin_enrols_a_learner_in_some_blocks(client, login_as, make_user, ship
     login_as("admin")
     learner = make_user("learner")
     page = f"/admin/users/{learner.id}"
-    response = post_form(client, f"/admin/users/{learner.id}/enrolments", {
+    response = post(client, f"/admin/users/{learner.id}/enrolments", {
         "framework": "ing-info", "blocks": ["ing-info:BLOC1", "ing-info:BLOC7", "ing-num:C1"]},
         page=page)
     assert response.status_code == 302
@@ -176,7 +176,7 @@ def test_enrol_a_whole_cohort(client, login_as, make_user, shipped, app, runner)
             directory.add_to_cohort(cohort, db.session.get(User, learner.id))
         db.session.commit()
         cohort_id = cohort.id
-    post_form(client, f"/admin/cohorts/{cohort_id}/enrolments", {"framework": "ing-num"},
+    post(client, f"/admin/cohorts/{cohort_id}/enrolments", {"framework": "ing-num"},
               page=f"/admin/cohorts/{cohort_id}")
     with app.app_context():
         assert sorted(e.learner_id for e in db.session.scalars(select(Enrolment))) == [a.id, b.id]
@@ -207,7 +207,7 @@ def test_unenrol(client, login_as, make_user, shipped, app, runner):
     runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "ing-num"])
     with app.app_context():
         enrolment_id = db.session.scalar(select(Enrolment.id))
-    post_form(client, f"/admin/enrolments/{enrolment_id}/delete",
+    post(client, f"/admin/enrolments/{enrolment_id}/delete",
               page=f"/admin/users/{learner.id}")
     with app.app_context():
         assert db.session.scalar(select(Enrolment)) is None

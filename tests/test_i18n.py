@@ -1,6 +1,6 @@
 """French first, English second: browser, cookie, then the user's own setting."""
 
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, post
 
 
 def test_french_by_default(client):
@@ -36,7 +36,7 @@ def test_user_setting_wins_over_the_browser(client, login_as):
 
 def test_user_changes_their_language(client, login_as):
     login_as("learner")
-    response = post_form(client, "/account/profile", {"name": "Camille", "locale": "en"})
+    response = post(client, "/account/profile", {"name": "Camille", "locale": "en"})
     assert response.status_code == 302
     assert "Your preferences are saved." in client.get("/account/").get_data(as_text=True)
 

@@ -67,15 +67,11 @@ def test_a_job_asked_in_a_rolled_back_savepoint_is_forgotten(app, outbox):
 
 
 def test_a_request_that_fails_after_asking_for_mail_sends_none(app, client, people, outbox,
-                                                               monkeypatch):
+                                                               monkeypatch, entry):
     """A feedback request notifies its referent by mail: not when the commit fails."""
     from portfolio.services import feedback
 
-    with app.app_context():
-        entry = entry_service.create_entry(_learner(app, people), entry_service.EntryData(
-            title="Stage", visibility="referents", occurred_on=date(2026, 5, 1)))
-        db.session.commit()
-        entry_id = entry.id
+    entry_id = entry
     login(client, people.learner)
     real = feedback.request_feedback
 

@@ -43,7 +43,7 @@ def entry_id(client, people):
                   **tag_fields(people.competencies["C2.1"]))
 
 
-def as_user(person) -> User:
+def record_of(person) -> User:
     return db.session.get(User, person.id)
 
 
@@ -53,7 +53,7 @@ def test_a_write_raises_the_versions_of_whom_it_concerns(app, people, entry_id):
     before = versions(app, people.learner, people.referent, people.other_learner)
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
-        feedback_service.add_comment(as_user(people.referent), entry, "Bien vu.")
+        feedback_service.add_comment(record_of(people.referent), entry, "Bien vu.")
         db.session.commit()
     site, learner, referent, other = versions(app, people.learner, people.referent,
                                               people.other_learner)
@@ -64,7 +64,7 @@ def test_a_write_raises_the_versions_of_whom_it_concerns(app, people, entry_id):
 
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
-        feedback_service.request_feedback(as_user(people.learner), entry,
+        feedback_service.request_feedback(record_of(people.learner), entry,
                                           people.referent.id, "Avis ?")
         db.session.commit()
     after = versions(app, people.learner, people.referent, people.other_learner)
@@ -76,7 +76,7 @@ def test_what_others_see_of_a_person_raises_the_site_version(app, people, client
     login(client, people.learner)  # a login writes the user row: not the site's business
     assert versions(app)[0] == site
     with app.app_context():
-        as_user(people.referent).name = "Sophie Durand-Leroy"
+        record_of(people.referent).name = "Sophie Durand-Leroy"
         db.session.commit()
     assert versions(app)[0] == site + 1
 
@@ -84,7 +84,7 @@ def test_what_others_see_of_a_person_raises_the_site_version(app, people, client
 def test_bulk_statements_say_whom_they_concern_or_raise_the_site_version(app, people):
     site, learner = versions(app, people.learner)
     with app.app_context():
-        notifications.mark_read(as_user(people.learner))  # says: the learner
+        notifications.mark_read(record_of(people.learner))  # says: the learner
         db.session.commit()
     assert versions(app, people.learner) == (site, learner + 1)
     with app.app_context():
@@ -101,16 +101,16 @@ def test_bulk_statements_say_whom_they_concern_or_raise_the_site_version(app, pe
 def test_a_rolled_back_write_raises_nothing_and_a_savepoint_counts_once(app, people):
     before = versions(app, people.learner, people.referent, people.other_referent)
     with app.app_context():
-        as_user(people.learner).locale = "en"
+        record_of(people.learner).locale = "en"
         db.session.flush()
         db.session.rollback()
     assert versions(app, people.learner, people.referent, people.other_referent) == before
     with app.app_context():
-        as_user(people.learner).locale = "en"
+        record_of(people.learner).locale = "en"
         db.session.flush()  # before the savepoint: must still count at the commit
         with db.session.begin_nested():
             assessments.assess_as_referent(
-                as_user(people.referent), as_user(people.learner),
+                record_of(people.referent), record_of(people.learner),
                 db.session.get(Competency, people.competencies["C2.1"]), 2)
         db.session.commit()
     site, learner, referent, other = versions(app, people.learner, people.referent,
@@ -185,20 +185,20 @@ def test_a_flash_message_is_shown_once_and_never_kept(client, people, entry_id):
 
 def _comment(app, people, entry_id, body="Pense aux tests de charge."):
     with app.app_context():
-        feedback_service.add_comment(as_user(people.referent),
+        feedback_service.add_comment(record_of(people.referent),
                                      db.session.get(Entry, entry_id), body)
         db.session.commit()
 
 
 def _rename_referent(app, people, _entry_id):
     with app.app_context():
-        as_user(people.referent).name = "Sophie Durand-Leroy"
+        record_of(people.referent).name = "Sophie Durand-Leroy"
         db.session.commit()
 
 
 def _self_assess(app, people, _entry_id):
     with app.app_context():
-        assessments.assess_self(as_user(people.learner),
+        assessments.assess_self(record_of(people.learner),
                                 db.session.get(Competency, people.competencies["C2.1"]), 3,
                                 "Je migre seule désormais.")
         db.session.commit()
@@ -206,8 +206,8 @@ def _self_assess(app, people, _entry_id):
 
 def _notify(app, people, entry_id):
     with app.app_context():
-        notifications.notify(as_user(people.learner), "comment",
-                             actor=as_user(people.referent),
+        notifications.notify(record_of(people.learner), "comment",
+                             actor=record_of(people.referent),
                              entry=db.session.get(Entry, entry_id))
         db.session.commit()
 
@@ -334,7 +334,7 @@ def test_the_referent_inbox_follows_a_new_request(app, people, entry_id):
     assert "Un avis sur la migration ?" not in text(referent.get("/feedback"))
     referent.get("/feedback")  # kept
     with app.app_context():
-        feedback_service.request_feedback(as_user(people.learner),
+        feedback_service.request_feedback(record_of(people.learner),
                                           db.session.get(Entry, entry_id), people.referent.id,
                                           "Un avis sur la migration ?")
         db.session.commit()
@@ -408,7 +408,7 @@ def test_a_login_and_a_token_use_raise_only_that_person(app, people, client):
     before = versions(app, people.learner, people.referent)
     login(client, people.learner)
     with app.app_context():
-        _token, secret = tokens.create_token(as_user(people.learner), "script")
+        _token, secret = tokens.create_token(record_of(people.learner), "script")
         db.session.commit()
     site, learner, referent = versions(app, people.learner, people.referent)
     assert (site, referent) == (before[0], before[2]) and learner > before[1]

@@ -4,7 +4,7 @@ import pytest
 
 from portfolio.db import db
 from portfolio.security import CONTENT_SECURITY_POLICY
-from tests.helpers import csrf_token, post_form
+from tests.helpers import csrf_token, post
 
 PAGES = {
     None: ["/login", "/password/forgot", "/healthz", "/no-such-page"],
@@ -92,7 +92,7 @@ def test_largest_id_is_a_clean_404(client, login_as):
 
 def test_nul_bytes_are_refused(client, login_as, app):
     login_as("admin")
-    response = post_form(client, "/admin/cohorts", {"name": "Promo\x00 nulle"},
+    response = post(client, "/admin/cohorts", {"name": "Promo\x00 nulle"},
                          page="/admin/cohorts")
     assert response.status_code == 400
     assert "caractère nul" in response.get_data(as_text=True)
@@ -100,23 +100,21 @@ def test_nul_bytes_are_refused(client, login_as, app):
 
 
 def test_names_are_cleaned_of_bidi_and_control_characters(client, login_as, app):
-    from portfolio.db import db
     from portfolio.models import Cohort
 
     login_as("admin")
-    post_form(client, "/admin/cohorts", {"name": "  Promo\u202e 2027\x07  "},
+    post(client, "/admin/cohorts", {"name": "  Promo\u202e 2027\x07  "},
               page="/admin/cohorts")
     with app.app_context():
         assert db.session.query(Cohort.name).scalar() == "Promo 2027"
 
 
 def test_name_in_nfc(client, login_as, app):
-    from portfolio.db import db
     from portfolio.models import Cohort
 
     login_as("admin")
     decomposed = "Promo e\u0301te\u0301"
-    post_form(client, "/admin/cohorts", {"name": decomposed}, page="/admin/cohorts")
+    post(client, "/admin/cohorts", {"name": decomposed}, page="/admin/cohorts")
     with app.app_context():
         assert db.session.query(Cohort.name).scalar() == "Promo été"
 
@@ -139,23 +137,13 @@ def test_ids_and_numbers_take_ascii_digits_only():
 
 
 @pytest.mark.parametrize("digit", ["²", "٣", "１"])
-def test_unicode_digits_in_forms_and_addresses_are_refused_not_crashes(client, people, app,
+def test_unicode_digits_in_forms_and_addresses_are_refused_not_crashes(client, people, entry,
                                                                        digit):
     """`str.isdigit()` is true for "²" (and `int()` then fails: a 500) and `\\d` matches "٣"
     (read as 3: another entry's address): every number the app reads takes ASCII only."""
-    from datetime import date
-
-    from portfolio.models import User
-    from portfolio.services import entries as entry_service
     from tests.helpers import login
 
-    with app.app_context():
-        entry = entry_service.create_entry(db.session.get(User, people.learner.id),
-                                           entry_service.EntryData(
-                                               title="Stage", visibility="referents",
-                                               occurred_on=date(2026, 5, 1)))
-        db.session.commit()
-        entry_id = entry.id
+    entry_id = entry
     login(client, people.learner)
     token = csrf_token(client, f"/entries/{entry_id}")
     competency = people.competencies["C2.1"]

@@ -6,22 +6,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from portfolio.db import db
-from portfolio.models import User
-from portfolio.services import entries as service
 from tests.helpers import count_queries, login
 
 
-def write(app, people, *items):
+@pytest.fixture
+def write(make_entry):
     """Write entries for `people.learner` through the service: (title, fields) pairs."""
-    with app.app_context():
-        learner = db.session.get(User, people.learner.id)
+
+    def do(*items):
         for title, fields in items:
-            tags = [service.TagData(people.competencies[c]) for c in fields.pop("tags", [])]
-            data = service.EntryData(title=title, occurred_on=fields.pop("on", date(2026, 3, 1)),
-                                     tags=tags, **fields)
-            service.create_entry(learner, data)
-        db.session.commit()
+            make_entry(title=title, visibility=fields.pop("visibility", "private"),
+                       occurred_on=fields.pop("on", date(2026, 3, 1)), **fields)
+
+    return do
 
 
 @pytest.fixture
@@ -31,8 +28,8 @@ def learner(client, people):
 
 
 @pytest.mark.parametrize("query", ["evaluer", "ÉVALUER", "évaluées", "evalu"])
-def test_search_folds_accents_and_french_word_forms(client, learner, people, app, query):
-    write(app, people,
+def test_search_folds_accents_and_french_word_forms(write, client, learner, people, app, query):
+    write(
           ("Revue de sprint", {"body": "Mon travail a été évalué par l'équipe."}),
           ("Soutenance", {"reflection": {"strengths": "Les livrables évaluées ont plu."}}),
           ("Café", {"body": "Rien à voir."}))
@@ -41,8 +38,8 @@ def test_search_folds_accents_and_french_word_forms(client, learner, people, app
     assert "Café" not in page
 
 
-def test_search_combines_with_filters_and_every_word_must_match(client, learner, people, app):
-    write(app, people,
+def test_search_combines_with_filters_and_every_word_must_match(write, client, learner):
+    write(
           ("Base de données", {"body": "Migration PostgreSQL", "kind": "project",
                                "tags": ["C2.1"]}),
           ("Base de connaissances", {"body": "Wiki interne", "kind": "course"}),
@@ -61,8 +58,8 @@ def test_search_combines_with_filters_and_every_word_must_match(client, learner,
         assert client.get("/entries", query_string={"q": hostile}).status_code == 200
 
 
-def test_filters_by_date_and_visibility_and_the_url_keeps_them(client, learner, people, app):
-    write(app, people,
+def test_filters_by_date_and_visibility_and_the_url_keeps_them(write, client, learner, people, app):
+    write(
           ("Janvier", {"on": date(2026, 1, 10), "visibility": "jury"}),
           ("Juin", {"on": date(2026, 6, 10)}))
     page = client.get("/entries?from=2026-05-01&to=2026-07-01").get_data(as_text=True)
@@ -80,9 +77,9 @@ def test_filters_by_date_and_visibility_and_the_url_keeps_them(client, learner, 
     assert client.get("/entries?from=2026-13-45&kind=x&page=-3&learner=abc").status_code == 200
 
 
-def test_newest_first_and_paginated(client, learner, people, app):
+def test_newest_first_and_paginated(write, client, learner, people, app):
     start = date(2025, 1, 1)
-    write(app, people, *[(f"Entrée n°{i:02d}", {"on": start + timedelta(days=i)})
+    write(*[(f"Entrée n°{i:02d}", {"on": start + timedelta(days=i)})
                          for i in range(25)])
     first = client.get("/entries").get_data(as_text=True)
     assert first.index("Entrée n°24") < first.index("Entrée n°05")
@@ -102,10 +99,10 @@ def test_newest_first_and_paginated(client, learner, people, app):
     assert "0 entrée" in client.get("/entries?q=introuvable").get_data(as_text=True)
 
 
-def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(client, learner, people,
+def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(write, client, learner,
                                                                        app):
     def fill(n, offset):
-        write(app, people, *[(f"Entrée {offset + i}", {
+        write(*[(f"Entrée {offset + i}", {
             "tags": ["C1.1", "S1.2"] if i % 2 else ["C2.3"], "body": "évaluer le travail"})
             for i in range(n)])
 
