@@ -28,11 +28,6 @@ def clean_name(value: str | None) -> str | None:
     return " ".join(value.split())
 
 
-def has_nul(value: str) -> bool:
-    """Tell whether the text holds a NUL byte (PostgreSQL refuses them, SQLite keeps them)."""
-    return "\x00" in value
-
-
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 

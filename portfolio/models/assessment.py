@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from portfolio.models.framework import Competency
+    from portfolio.models.user import User
 
 
 class Source(enum.StrEnum):
@@ -44,5 +49,5 @@ class Assessment(Base):
     entry_ids: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    competency = relationship("Competency")
-    assessor = relationship("User", foreign_keys=[assessor_id])
+    competency: Mapped[Competency] = relationship()
+    assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])

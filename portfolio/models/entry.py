@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from portfolio.models.framework import Competency, Criterion
+    from portfolio.models.user import User
 
 
 class EntryKind(enum.StrEnum):
@@ -66,7 +71,7 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    learner: Mapped[User] = relationship()  # noqa: F821
+    learner: Mapped[User] = relationship()
     tags: Mapped[list[EntryTag]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
         order_by="EntryTag.position")
@@ -105,8 +110,8 @@ class EntryTag(Base):
     position: Mapped[int] = mapped_column(default=0)
 
     entry: Mapped[Entry] = relationship(back_populates="tags")
-    competency: Mapped[Competency] = relationship()  # noqa: F821
-    criteria: Mapped[list[Criterion]] = relationship(  # noqa: F821
+    competency: Mapped[Competency] = relationship()
+    criteria: Mapped[list[Criterion]] = relationship(
         secondary=entry_tag_criteria, order_by="Criterion.position")
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from portfolio.models.entry import Entry
+    from portfolio.models.user import User
 
 
 class RequestState(enum.StrEnum):
@@ -44,9 +49,9 @@ class FeedbackRequest(Base):
     # When the referent was last reminded by `portfolio notify reminders` (once per period).
     reminded_at: Mapped[datetime | None]
 
-    entry = relationship("Entry")
-    learner = relationship("User", foreign_keys=[learner_id])
-    referent = relationship("User", foreign_keys=[referent_id])
+    entry: Mapped[Entry] = relationship()
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+    referent: Mapped[User] = relationship(foreign_keys=[referent_id])
     events: Mapped[list[FeedbackEvent]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="FeedbackEvent.id")
     answer: Mapped[Comment | None] = relationship(
@@ -66,7 +71,7 @@ class FeedbackEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[FeedbackRequest] = relationship(back_populates="events")
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship()
 
 
 class Comment(Base):
@@ -86,8 +91,8 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
 
-    author = relationship("User")
-    entry = relationship("Entry")
+    author: Mapped[User | None] = relationship()
+    entry: Mapped[Entry] = relationship()
 
 
 class Notification(Base):
@@ -106,5 +111,5 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 
-    actor = relationship("User", foreign_keys=[actor_id])
-    entry = relationship("Entry")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    entry: Mapped[Entry | None] = relationship()

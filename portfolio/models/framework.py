@@ -52,12 +52,6 @@ class Framework(Base):
     def max_level(self) -> int:
         return max(step["value"] for step in self.scale)
 
-    def level_label(self, value: int | None) -> str:
-        for step in self.scale:
-            if step["value"] == value:
-                return step["label"]
-        return ""
-
 
 class Block(Base):
     """A bloc de compétences (kind "bloc") or a transversal sub-block (kind "transversal")."""

@@ -105,9 +105,6 @@ class User(Base):
         token = getattr(self, "_login_token", None)
         return f"{self.id}:{token}"
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 
