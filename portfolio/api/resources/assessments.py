@@ -59,7 +59,6 @@ def post_assessment(args):
         else:
             abort(404)
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err, {"entry_ids": "entry_ids"})
     return jsonify(level_json(item)), 201
 

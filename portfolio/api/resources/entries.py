@@ -109,7 +109,6 @@ def post_entry(args):
     try:
         entry = entry_service.create_entry(user, _entry_data(args["payload"]))
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err, {"tags": "competencies", "occurred_on": "occurred_on"})
     return jsonify(entry_json(entry)), 201
 
@@ -137,7 +136,6 @@ def patch_entry(args, entry_id: int):
         entry = get_entry_or_404(entry_id, me(), edit=True)
         return error(409, "conflict", stale.message, current=entry_json(entry))
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err, {"tags": "competencies"})
     return jsonify(entry_json(entry))
 
@@ -162,7 +160,6 @@ def post_attachment(args, entry_id: int):
     try:
         item = attachment_service.store_upload(entry, upload.stream, upload.filename)
     except ServiceError as err:
-        db.session.rollback()
         raise Invalid([("file", err.message)]) from None
     return jsonify(attachment_json(item)), 201
 

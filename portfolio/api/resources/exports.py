@@ -13,7 +13,6 @@ from portfolio.api import (
 from portfolio.api.helpers import learners_only, service_error_answer
 from portfolio.api.schemas import LINK, PAGING, ok
 from portfolio.api.serializers import link_json
-from portfolio.db import db
 from portfolio.services import ServiceError
 from portfolio.services import sharing as sharing_service
 
@@ -53,7 +52,6 @@ def post_share_link(args):
         link, token = sharing_service.create_link(me(), payload.get("label", ""),
                                                   payload.get("expires_in_days"))
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err, {"days": "expires_in_days"})
     return jsonify(link_json(link, token)), 201
 

@@ -13,7 +13,6 @@ from portfolio.api import (
 from portfolio.api.helpers import competency_of, service_error_answer
 from portfolio.api.schemas import COMMENT, ID, KEY, PAGING, REQUEST, ok
 from portfolio.api.serializers import comment_json, request_json
-from portfolio.db import db
 from portfolio.models import (
     REQUEST_STATES,
     Role,
@@ -45,7 +44,6 @@ def post_comment(args, entry_id: int):
     try:
         item = feedback_service.add_comment(me(), entry, args["payload"]["body"])
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err)
     return jsonify(comment_json(item)), 201
 
@@ -65,7 +63,6 @@ def post_feedback_request(args, entry_id: int):
             me(), entry, payload["referent_id"], payload.get("message", ""),
             raise_visibility=payload.get("raise_visibility", False))
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err, {"referent": "referent_id"})
     return jsonify(request_json(item)), 201
 
@@ -112,7 +109,6 @@ def answer_feedback_request(args, request_id: int):
     try:
         feedback_service.answer(me(), item, payload["body"], levels, comments)
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err, {"levels": "assessments", "level": "assessments"})
     return jsonify(request_json(item))
 
@@ -122,7 +118,6 @@ def _learner_step(request_id: int, step):
     try:
         step(me(), item)
     except ServiceError as err:
-        db.session.rollback()
         service_error_answer(err)
     return jsonify(request_json(item))
 
