@@ -20,6 +20,14 @@ MAX_ENTRIES = 10
 
 
 @register_evidence_counter
+def count_assessments(competency_ids: list[int]) -> dict[int, int]:
+    """Assessments of each compétence (a re-import must not drop them)."""
+    return dict(db.session.execute(
+        select(Assessment.competency_id, func.count(Assessment.id))
+        .where(Assessment.competency_id.in_(competency_ids))
+        .group_by(Assessment.competency_id)).all())
+
+
 def latest_ids(learner_ids: list[int], at: datetime | None = None):
     """Ids of the latest assessment per (learner, compétence, source), as of `at`.
 

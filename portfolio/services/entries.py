@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portfolio import search
 from portfolio.db import db, utcnow
@@ -39,6 +39,14 @@ EARLIEST = date(1950, 1, 1)
 
 
 @register_evidence_counter
+def count_tags(competency_ids: list[int]) -> dict[int, int]:
+    """Entries tagged with each compétence (a re-import must not drop them)."""
+    return dict(db.session.execute(
+        select(EntryTag.competency_id, func.count(EntryTag.id))
+        .where(EntryTag.competency_id.in_(competency_ids))
+        .group_by(EntryTag.competency_id)).all())
+
+
 @dataclass
 class TagData:
     competency_id: int
