@@ -13,7 +13,7 @@ from functools import partial
 
 import bleach
 import markdown as md
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -24,6 +24,10 @@ MAX_LENGTH = 50_000
 MAX_NESTING = 20  # list or quote markers at the start of one line
 MAX_BRACKETS_PER_BLOCK = 200
 MAX_ANGLES_PER_BLOCK = 500
+MAX_STARS_PER_BLOCK = 2_000  # emphasis is quadratic in Python-Markdown: "*a" x 25 000, 1-2 s
+# Each "[" may make Python-Markdown scan to the end of its block for the "]": their number
+# times the block's length bounds that work ("![" x 100 then 49 000 letters took 2.7 s).
+MAX_BRACKET_SCAN = 1_000_000
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "del",
@@ -34,6 +38,13 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Images only from Portfolio's own evidence files: no tracking pixel, no foreign request.
 OWN_IMAGE = re.compile(r"^/attachments/[0-9]{1,10}$")
 CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
+# Bare URLs become links. bleach's pattern starts with `\(*` (opening parentheses kept with the
+# URL), which makes it quadratic on a run of "(": 50 000 of them took 47 s. Without it the URL
+# is found from its first letter; bleach still trims unbalanced closing parentheses.
+_BLEACH_URL = build_url_re(protocols=ALLOWED_PROTOCOLS)
+_URL = re.compile(_BLEACH_URL.pattern.replace(r"\(*  # Match any opening parentheses.", "", 1),
+                  _BLEACH_URL.flags)
+assert _URL.pattern != _BLEACH_URL.pattern, "bleach's URL pattern changed: check the linkifier"
 _NESTING = re.compile(r"^(?:[ \t]*(?:[-*+]|\d{1,9}[.)]|>)[ \t]+)" + f"{{{MAX_NESTING + 1},}}")
 
 
@@ -71,7 +82,7 @@ _cleaner = bleach.Cleaner(
     strip=True,
     strip_comments=True,
     filters=[partial(LinkifyFilter, callbacks=[_rel], skip_tags={"pre", "code"},
-                     parse_email=False)],
+                     parse_email=False, url_re=_URL)],
 )
 
 
@@ -87,9 +98,13 @@ def check_markdown(text: str) -> None:
             raise MarkdownRefused(_("Le texte imbrique trop de listes ou de citations "
                                     "(%(max)d niveaux au plus).", max=MAX_NESTING), field="body")
     for block in re.split(r"\n[ \t]*\n", text):
-        if block.count("[") > MAX_BRACKETS_PER_BLOCK or block.count("<") > MAX_ANGLES_PER_BLOCK:
-            raise MarkdownRefused(_("Un paragraphe contient trop de crochets ou de chevrons "
-                                    "pour être mis en forme ; découpez-le."), field="body")
+        brackets = block.count("[")
+        if brackets > MAX_BRACKETS_PER_BLOCK or block.count("<") > MAX_ANGLES_PER_BLOCK \
+                or block.count("*") > MAX_STARS_PER_BLOCK \
+                or brackets * len(block) > MAX_BRACKET_SCAN:
+            raise MarkdownRefused(_("Un paragraphe contient trop de crochets, de chevrons ou "
+                                    "d'astérisques pour être mis en forme ; découpez-le."),
+                                  field="body")
 
 
 WRAPPER = '<div class="md" hx-disable>'

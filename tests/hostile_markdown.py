@@ -182,3 +182,27 @@ def assert_harmless(html: str, forbidden: list[str] = ()) -> None:
             assert set((values.get("rel") or "").split()) >= {"nofollow", "noopener"}, values
         if tag == "img" and "src" in values:
             assert OWN_IMAGE.match(values["src"] or ""), f"src={values['src']!r}"
+
+
+# Inputs shaped to be slow (each at most MAX_LENGTH characters): every one must render, or be
+# refused, within SLOW_BOUND_S seconds, checked in a subprocess (tests/test_markdown.py). The
+# first took 47 s in bleach's linkifier before its pattern lost the leading `\(*`.
+SLOW_BOUND_S = 4.0
+SLOW_CASES = [
+    ("opening parentheses", "(" * 49_999),
+    ("closing parentheses", ")" * 49_999),
+    ("parentheses then a URL", "(" * 40_000 + "https://ecole.fr/x"),
+    ("emphasis pairs", "*a" * 24_999),
+    ("strong runs", "**a" * 16_666),
+    ("underscores", "_a_" * 16_666),
+    ("entities", "&a" * 24_999),
+    ("dotted names", "a." * 24_999),
+    ("schemes", "http:" * 9_999),
+    ("at signs", "a@" * 24_999),
+    ("www", "www." * 12_499),
+    ("backticks", "`" * 49_999),
+    ("link openers", "[a](" * 12_499),
+    ("image openers", "![" * 100 + "a" * 49_000),
+    ("table pipes", ("|a" * 200 + "|\n") * 120),
+    ("angle brackets", "<a" * 250 + "b" * 49_000),
+]

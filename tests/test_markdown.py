@@ -66,3 +66,48 @@ def test_the_rendered_filter_trusts_only_stored_render_output():
     assert str(rendered("<script>alert(1)</script>")) == "&lt;script&gt;alert(1)&lt;/script&gt;"
     sneaky = f'{WRAPPER}</div><script>alert(1)</script>'
     assert "<script>" not in str(rendered(sneaky + "x"))
+
+
+def test_slow_shaped_inputs_render_within_a_bound_in_a_subprocess(app):
+    """Every slow-shaped input renders (or is refused) in bounded time, measured in a child
+    process so that a regression fails the test instead of hanging the suite."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.hostile_markdown import SLOW_BOUND_S, SLOW_CASES
+
+    script = """
+import json, sys, time
+from config import TestConfig
+from portfolio import create_app
+from portfolio.markdown import MarkdownRefused, render_markdown
+from tests.hostile_markdown import SLOW_CASES
+app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+with app.test_request_context():
+    for name, text in SLOW_CASES:
+        start = time.perf_counter()
+        try:
+            render_markdown(text)
+        except MarkdownRefused:
+            pass
+        print(json.dumps([name, time.perf_counter() - start]), flush=True)
+"""
+    timeout = SLOW_BOUND_S * len(SLOW_CASES)
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=timeout, cwd=app.root_path + "/..")
+    except subprocess.TimeoutExpired as stuck:
+        seen = (stuck.stdout or b"").decode() if isinstance(stuck.stdout, bytes) else stuck.stdout
+        pytest.fail(f"rendering did not finish in {timeout} s; done so far: {seen}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    times = dict(json.loads(line) for line in done.stdout.splitlines())
+    assert set(times) == {name for name, _ in SLOW_CASES}
+    slow = {name: round(t, 2) for name, t in times.items() if t > SLOW_BOUND_S}
+    assert not slow, slow
+
+
+def test_a_url_in_parentheses_is_linked_without_them():
+    html = str(render_markdown("(voir https://ecole.fr/doc) et ((https://ecole.fr/a_(b)))"))
+    assert '<a href="https://ecole.fr/doc" rel="nofollow noopener noreferrer">' in html
+    assert "(voir <a" in html and "</a>) et" in html
