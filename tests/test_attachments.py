@@ -93,6 +93,28 @@ def test_images_lose_their_exif_and_gps(client, learner, app):
     assert not image.getexif() and image.size == (8, 8)
 
 
+@pytest.mark.parametrize("size", [(8_000, 8_000), (12_000, 9_000)])
+def test_an_image_over_the_pixel_limit_is_refused_from_its_header(client, learner, app, size,
+                                                                  monkeypatch):
+    """64 and 108 Mpx: Pillow only warns below twice its limit and would decode the first
+    (+475 MB); the header's size refuses both before any pixel is decoded."""
+    out = io.BytesIO()
+    Image.new("1", size).save(out, format="PNG")  # a few kB, however many pixels
+    decoded = []
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size)
+                        or real_load(self))
+    response = client.post("/entries", data=entry_form(
+        client, files=(io.BytesIO(out.getvalue()), "plan.png")),
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "trop grande" in page
+    assert f"{size[0]} × {size[1]} pixels" in page.replace("\u202f", " ").replace(",", "")
+    assert size not in decoded
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+
+
 REFUSED = [
     ("dessin.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
     ("dessin.png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>'),

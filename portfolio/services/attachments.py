@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+import warnings
 from pathlib import Path
 
 import filetype
@@ -21,7 +22,10 @@ from portfolio.text import clean_name
 CHUNK = 64 * 1024
 MAX_ATTACHMENTS_PER_ENTRY = 30
 # Re-encoded images: decoding a "small" image of 100 000 x 100 000 pixels would eat the RAM.
-Image.MAX_IMAGE_PIXELS = 60_000_000
+# Refused from the header, before decoding: Pillow itself only warns up to twice its limit
+# (an image of 60 to 120 Mpx was decoded: +475 MB on one worker).
+MAX_PIXELS = 60_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 IMAGES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 DOCUMENTS = {
@@ -84,7 +88,16 @@ def sniff(head: bytes, name: str) -> str:
 def _reencode(path: str, mime: str) -> None:
     # Re-encoding drops EXIF (GPS position, camera) and whatever else rides in the file.
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():  # Pillow's warning: the size is checked just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ServiceError(_(
+                    "Cette image est trop grande : %(width)d × %(height)d pixels (%(max)d "
+                    "millions de pixels au plus). Réduisez-la puis joignez-la de nouveau.",
+                    width=width, height=height, max=MAX_PIXELS // 1_000_000), field="files")
             image.load()
             image = ImageOps.exif_transpose(image)
             if mime == "image/jpeg" and image.mode not in ("RGB", "L"):
