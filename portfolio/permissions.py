@@ -82,6 +82,15 @@ def can_see_request(viewer: User, request) -> bool:
         viewer.id == request.referent_id and is_referent_of(viewer, request.learner_id))
 
 
+def request_shows_entry_now(viewer: User, request) -> bool:
+    """Whether the request may show its entry as it is today (title, changes, link): to its
+    learner always; to the referent only while they may read the entry and the request was not
+    withdrawn. Otherwise the referent keeps at most the version the request was asked on."""
+    if viewer.id == request.learner_id:
+        return True
+    return request.state != "withdrawn" and can_read_entry(viewer, request.entry)
+
+
 def can_answer_request(viewer: User, request) -> bool:
     """The referent it asks answers, while still assigned, while it waits, and only while the
     entry stays readable to them (an entry made private after the request closes it to them)."""

@@ -18,7 +18,7 @@ from portfolio.charts import Axis, progress_radar
 from portfolio.db import db, utcnow
 from portfolio.models import REFLECTION_FIELDS, Entry, User
 from portfolio.pagecache import keep_until
-from portfolio.permissions import can_edit_entry
+from portfolio.permissions import can_answer_request, can_edit_entry
 from portfolio.services import feedback
 from portfolio.services import frameworks as frameworks_service
 from portfolio.services import progress as progress_service
@@ -134,7 +134,8 @@ def referent_home_context(referent: User, assignments) -> dict:
         radar = radar_for(first, size=180, id_prefix=f"radar-l{a.learner_id}", legend=False) \
             if first and first.blocks else None
         cards.append((a, first, radar))
-    inbox = feedback.inbox(referent)
+    # Waiting for them: what they can still answer (an entry made private is not).
+    inbox = [item for item in feedback.inbox(referent) if can_answer_request(referent, item)]
     pending: dict[int, int] = {}
     for item in inbox:
         pending[item.learner_id] = pending.get(item.learner_id, 0) + 1

@@ -199,3 +199,84 @@ def test_the_matrix(app, client, people, camille, role):
         if response.status_code != expected[role]:
             wrong.append(f"{method} {url}: {response.status_code}, expected {expected[role]}")
     assert wrong == [], f"{role}:\n" + "\n".join(wrong)
+
+
+# Once Camille makes the entry private after asking her referent about it (or withdraws the
+# request), the referent keeps at most the version asked on: no current title or text anywhere,
+# no answer, no reminder. Route -> the referent's status.
+SECRET_TITLE, SECRET_BODY = "Mes doutes sur le stage", "Ce que je n'ose pas dire"
+PRIVATE_AFTER_REQUEST = {
+    ("GET", "/"): 200,
+    ("GET", "/feedback"): 200,
+    ("GET", "/feedback?state=all"): 200,
+    ("GET", "/feedback/{request}"): 200,
+    ("GET", "/notifications"): 200,
+    ("GET", "/entries/{entry}"): 404,
+    ("GET", "/entries/{entry}/history"): 404,
+    ("GET", "/attachments/{attachment}"): 404,
+    ("GET", "/entries?learner={learner}"): 200,
+    ("GET", "/api/v1/feedback-requests"): 200,
+    ("GET", "/api/v1/entries/{entry}"): 404,
+    ("POST", "/feedback/{request}/answer"): 422,
+    ("POST", "/api/v1/feedback-requests/{request}/answer"): 422,
+}
+
+
+@pytest.mark.parametrize("how", ["made private", "withdrawn then made private"])
+def test_an_entry_made_private_after_a_request_is_closed_to_the_referent(
+        app, client, people, camille, outbox, how):
+    from datetime import timedelta
+
+    import time_machine
+
+    from portfolio.db import utcnow
+    from portfolio.models import Assessment, Comment, Entry, FeedbackRequest
+
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        if how.startswith("withdrawn"):
+            feedback.withdraw(learner, db.session.get(FeedbackRequest, camille.request))
+        entry = db.session.get(Entry, camille.entry)
+        entry_service.update_entry(entry, learner, entry_service.EntryData(
+            title=SECRET_TITLE, body=SECRET_BODY, visibility="private",
+            occurred_on=entry.occurred_on, tags=[entry_service.TagData(camille.competency)]),
+            entry.version)
+        _item, secret = tokens.create_token(db.session.get(User, people.referent.id), "tutor")
+        db.session.commit()
+        comments = db.session.scalar(db.select(db.func.count(Comment.id)))
+    login(client, people.referent)
+    api = {"Authorization": f"Bearer {secret}"}
+    wrong = []
+    for (method, url), expected in PRIVATE_AFTER_REQUEST.items():
+        path = url.format(**vars(camille))
+        if method == "GET":
+            response = client.get(path, headers=api if path.startswith("/api") else {})
+        elif path.startswith("/api"):
+            response = client.post(path, json={"body": "Bien.", "assessments": [
+                {"competency": "ing-num:C2.1", "level": 3}]}, headers=api)
+        else:
+            response = client.post(path, data={
+                "body": "Bien.", f"level-{camille.competency}": "3",
+                "csrf_token": client.get("/csrf-token").json["token"]})
+        text = response.get_data(as_text=True)
+        if response.status_code != expected or SECRET_TITLE in text or SECRET_BODY in text:
+            wrong.append(f"{method} {url}: {response.status_code} (expected {expected})"
+                         + (" shows the private text" if SECRET_TITLE in text
+                            or SECRET_BODY in text else ""))
+    assert wrong == [], "\n".join(wrong)
+    page = client.get(f"/feedback/{camille.request}").get_data(as_text=True)
+    assert "L&#39;entrée de Camille" in page  # the version asked on stays
+    assert f"/feedback/{camille.request}/answer" not in page  # no answer form
+    inbox = client.get("/feedback?state=all").get_data(as_text=True)
+    assert "Entrée rendue privée" in inbox or "Demande retirée" in inbox
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Comment.id))) == comments
+        assert db.session.scalar(db.select(db.func.count(Assessment.id)).where(
+            Assessment.source == "referent")) == 0
+    outbox.clear()
+    runner = app.test_cli_runner()
+    with time_machine.travel(utcnow() + timedelta(days=30), tick=False):
+        result = runner.invoke(args=["notify", "reminders"])
+    assert result.exit_code == 0, result.output
+    assert all(SECRET_TITLE not in (m.subject + m.body) for m in outbox)
+    assert [m.to for m in outbox] == []

@@ -204,7 +204,7 @@ def send_reminders(now: datetime, days: int) -> list[FeedbackRequest]:
         .order_by(FeedbackRequest.id)))
     sent = []
     for request in due:
-        if not is_referent_of(request.referent, request.learner_id):
+        if not can_answer_request(request.referent, request):  # unassigned, or made private
             continue
         notify(request.referent, "reminder", actor=request.learner, entry=request.entry,
                request=request)

@@ -12,7 +12,13 @@ from portfolio.extensions import htmx
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
 from portfolio.pagecache import cached
-from portfolio.permissions import can_answer_request, get_entry_or_404, get_request_or_404
+from portfolio.permissions import (
+    can_answer_request,
+    can_read_entry,
+    get_entry_or_404,
+    get_request_or_404,
+    request_shows_entry_now,
+)
 from portfolio.presenters import entry_feedback_context, render_entry
 from portfolio.services import NotFound, ServiceError, notifications
 from portfolio.services import feedback as service
@@ -52,9 +58,10 @@ def index():
         learner_id = parse_int(request.args.get("learner"))
         from portfolio.services.directory import assignments_of_referent
 
+        items = service.inbox(current_user, learner_id=learner_id, state=state)
         return render_template(
-            "feedback/inbox.html", items=service.inbox(current_user, learner_id=learner_id,
-                                                       state=state),
+            "feedback/inbox.html", items=items,
+            hidden={i.id for i in items if not request_shows_entry_now(current_user, i)},
             state=state, learner_id=learner_id, now=utcnow(),
             state_labels=vocabulary.REQUEST_STATES,
             assignments=assignments_of_referent(current_user))
@@ -75,6 +82,9 @@ def show(request_id: int):
 
 def _render_request(item, *, error=None, status=200):
     then, changes = service.changes_since_request(item)
+    shows_now = request_shows_entry_now(current_user, item)
+    if not shows_now:
+        changes = None  # what changed since would show the private text
 
     entry = item.entry
     scale = entry.tags[0].competency.framework.scale if entry.tags else []
@@ -88,7 +98,8 @@ def _render_request(item, *, error=None, status=200):
         "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
         then_html=then_html,
         field_labels=vocabulary.ENTRY_FIELDS, error=error, form=request.form if error else {},
-        can_answer=can_answer_request(current_user, item),
+        can_answer=can_answer_request(current_user, item), shows_now=shows_now,
+        title=entry.title if shows_now else (then.title if then else ""),
         is_learner=current_user.id == item.learner_id, scale=scale,
         state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status
 
@@ -234,8 +245,9 @@ def delete_comment(comment_id: int):
 @bp.get("/notifications")
 @login_required
 def notifications_index():
-    return render_template("feedback/notifications.html",
-                           items=notifications.list_for(current_user))
+    items = notifications.list_for(current_user)
+    return render_template("feedback/notifications.html", items=items, readable={
+        n.id for n in items if n.entry and can_read_entry(current_user, n.entry)})
 
 
 @bp.post("/notifications/<id:notification_id>/read")
