@@ -40,8 +40,9 @@ def outbox() -> list[Mail]:
 
 
 def send_template(user, template: str, subject, subject_args: dict | None = None,
-                  **context) -> None:
-    """Email a person a mail rendered from a template, in their language (not the sender's).
+                  to: str | None = None, **context) -> None:
+    """Email a person a mail rendered from a template, in their language (not the sender's),
+    at their address or at `to` (their former address, told of a change).
 
     `subject` is a lazy string, formatted with `subject_args` once in that language.
     """
@@ -51,7 +52,7 @@ def send_template(user, template: str, subject, subject_args: dict | None = None
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = str(subject) % (subject_args or {}) if subject_args else str(subject)
         body = render_template(template, user=user, **context)
-    send_mail(user.email, subject, body)
+    send_mail(to or user.email, subject, body)
 
 
 def send_mail(to: str, subject: str, body: str) -> None:

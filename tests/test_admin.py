@@ -280,3 +280,70 @@ def test_malformed_row_late_in_file_imports_nothing(client, login_as, app):
     response = _import(client, content)
     assert response.status_code == 422
     assert _emails(app) == {"admin@ecole.test"}
+
+
+def test_an_admin_cannot_take_over_an_account_that_has_a_password(client, login_as, make_user,
+                                                                  app, outbox):
+    """Change the email, press "invite": no link may reach the new address, the old one is
+    told, and the address changes only once the person accepts it, logged in."""
+    from types import SimpleNamespace
+
+    login_as("admin")
+    learner = make_user("learner", name="Camille Martin")
+    page = f"/admin/users/{learner.id}"
+    assert "/invite" not in client.get(page).get_data(as_text=True)  # no button to press
+    outbox.clear()
+    response = post(client, page, {"email": "pirate@ailleurs.test", "name": "Camille Martin",
+                                   "role": "learner", "locale": ""}, page=page)
+    assert response.status_code == 302
+    assert [m.to for m in outbox] == [learner.email]  # the current address is told
+    assert "pirate@ailleurs.test" in outbox[0].body and "Mon compte" in outbox[0].body
+    response = post(client, f"{page}/invite", page=page)
+    assert response.status_code == 302 and [m.to for m in outbox] == [learner.email]
+    assert "déjà un mot de passe" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.get(User, learner.id)
+        assert (stored.email, stored.pending_email) == (learner.email, "pirate@ailleurs.test")
+    # The reset form for the proposed address sends nothing: it is nobody's address yet.
+    other = app.test_client()
+    other.post("/password/forgot", data={"email": "pirate@ailleurs.test",
+                                         "csrf_token": csrf_token(other, "/password/forgot")})
+    assert [m.to for m in outbox] == [learner.email]
+    # The person refuses, or accepts with their password; then the new address is theirs.
+    person = app.test_client()
+    login(person, learner)
+    settings = person.get("/account/").get_data(as_text=True)
+    assert "pirate@ailleurs.test" in settings and "Accepter la nouvelle adresse" in settings
+    post(person, "/account/email/confirm", {"password": "faux"})
+    with app.app_context():
+        assert db.session.get(User, learner.id).email == learner.email
+    post(person, "/account/email/confirm", {"password": learner.password})
+    with app.app_context():
+        assert db.session.get(User, learner.id).email == "pirate@ailleurs.test"
+    assert login(app.test_client(), SimpleNamespace(email="pirate@ailleurs.test",
+                                                    password=learner.password)
+                 ).status_code == 302
+
+
+def test_an_account_without_password_changes_address_at_once_and_old_links_die(
+        client, login_as, make_user, app, outbox):
+    login_as("admin")
+    invited = make_user("learner", password=None)
+    page = f"/admin/users/{invited.id}"
+    def link():
+        return outbox[-1].body.split("https://portfolio.example.org", 1)[1].split()[0]
+
+    other = app.test_client()
+    post(client, f"{page}/invite", page=page)
+    first = link()
+    post(client, f"{page}/invite", page=page)
+    second = link()
+    assert other.get(first).status_code == 302  # a new invitation voids the one before
+    assert other.get(second).status_code == 200
+    post(client, page, {"email": "nouvelle@ecole.test", "name": "Léa", "role": "learner",
+                        "locale": ""}, page=page)
+    assert outbox[-1].to == invited.email  # the former address is told
+    assert other.get(second).status_code == 302  # and the link sent there is void
+    post(client, f"{page}/invite", page=page)
+    assert outbox[-1].to == "nouvelle@ecole.test"
+    assert other.get(link()).status_code == 200

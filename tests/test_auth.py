@@ -297,3 +297,44 @@ def test_unauthenticated_page_redirects_to_login_with_next(client):
     response = client.get("/account/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/account/")
+
+
+@pytest.mark.parametrize("how", ["password change", "password reset", "log out everywhere",
+                                 "erasure request"])
+def test_api_tokens_end_with_the_logins(client, people, app, outbox, how):
+    """A token is a login of a script: a new password, "log out everywhere" and an erasure
+    request end it; the erasure request ends the share links too (nobody reads a portfolio
+    being erased)."""
+    from sqlalchemy import select
+
+    from portfolio.db import db
+    from portfolio.models import ShareLink, User
+    from portfolio.services import sharing, tokens
+
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        _item, token = tokens.create_token(learner, "script")
+        _link, share = sharing.create_link(learner, "Jury", 30)
+        db.session.commit()
+    api = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=api).status_code == 200
+    assert client.get(f"/s/{share}").status_code == 200
+    login(client, people.learner)
+    new = "une toute nouvelle phrase"
+    if how == "password change":
+        post(client, "/account/password", {"current": people.learner.password, "new": new,
+                                           "confirm": new})
+    elif how == "password reset":
+        post(client, "/password/forgot", {"email": people.learner.email}, page="/password/forgot")
+        path = _reset_link(outbox[-1])
+        client.post(path, data={"password": new, "confirm": new,
+                                "csrf_token": csrf_token(client, path)})
+    elif how == "log out everywhere":
+        post(client, "/account/logout-everywhere")
+    else:
+        post(client, "/account/erase", {"password": people.learner.password})
+    assert client.get("/api/v1/me", headers=api).status_code == 401, how
+    with app.app_context():
+        revoked = db.session.scalar(select(ShareLink.revoked_at))
+    assert (revoked is not None) == (how == "erasure request")
+    assert client.get(f"/s/{share}").status_code == (404 if how == "erasure request" else 200)

@@ -63,6 +63,11 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Changes with every password change: it voids reset links already sent.
     password_changed_at: Mapped[datetime | None]
+    # The last invitation sent: a new one voids the links sent before it.
+    invited_at: Mapped[datetime | None]
+    # An address an admin set for an account that has a password: it replaces `email` only
+    # once the person confirms it, logged in (an admin must not be able to take an account).
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Set when the person asked to erase their account; a login before the purge cancels it.

@@ -115,12 +115,50 @@ def update_user(user: User, *, email: str, name: str, role: str,
     if email != user.email and find_user_by_email(email) is not None:
         raise ServiceError(_("Un compte existe déjà avec cette adresse."), field="email",
                            code="duplicate")
-    user.email = email
+    if email != user.email:
+        _change_email(user, email)
     user.name = check_name(name)
     user.role = check_role(role)
     user.locale = check_locale(locale)
     db.session.flush()
     return user
+
+
+def _change_email(user: User, email: str) -> None:
+    """An admin's change of address. An account that never chose a password takes it at once;
+    one that has a password keeps its address until the person confirms the new one, logged in
+    (else an admin could send a reset link to an address of theirs and read the portfolio).
+    The current address is told either way."""
+    old = user.email
+    if user.password_hash is None:
+        user.email, user.pending_email = email, None
+    else:
+        user.pending_email = email
+    mail.send_template(user, "mail/email_change.txt", _l("Changement d'adresse de votre compte "
+                                                          "Portfolio"), to=old, new=email,
+                       pending=user.pending_email is not None)
+    log.info("email change user=%s pending=%s", user.id, user.pending_email is not None)
+
+
+def confirm_pending_email(user: User, password: str) -> None:
+    """The person accepts the address an admin proposed (their password proves it is them);
+    their other logins and API tokens end."""
+    if user.pending_email is None:
+        raise ServiceError(_("Aucun changement d'adresse n'attend votre accord."),
+                           field="password")
+    if not verify_password(user.password_hash, password or ""):
+        raise ServiceError(_("Mot de passe incorrect."), field="password")
+    if find_user_by_email(user.pending_email) is not None:
+        user.pending_email = None
+        raise ServiceError(_("Un compte existe déjà avec cette adresse."), field="password")
+    user.email, user.pending_email = user.pending_email, None
+    close_all_login_sessions(user)
+    db.session.flush()
+
+
+def decline_pending_email(user: User) -> None:
+    user.pending_email = None
+    db.session.flush()
 
 
 def update_profile(user: User, *, name: str, locale: str | None,
@@ -201,7 +239,12 @@ def close_login_session(user: User) -> None:
 
 
 def close_all_login_sessions(user: User) -> None:
-    """End every login of the user, on every device (remember cookies included)."""
+    """End every login of the user: on every device (remember cookies included), and every
+    API token (a script is a login too). Used by a new password (change, reset, invitation),
+    "log out everywhere", an erasure request, a deactivation and a confirmed new address."""
+    from portfolio.services.tokens import revoke_all
+
+    revoke_all(user)
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     user.current_login_id = None
     db.session.flush()
@@ -248,7 +291,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def _password_fingerprint(user: User) -> str:
     # Changes whenever the password does: a link works once, and not after a later change.
-    material = f"{user.password_hash}|{user.password_changed_at}|{user.email}"
+    material = f"{user.password_hash}|{user.password_changed_at}|{user.email}|{user.invited_at}"
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
@@ -286,6 +329,13 @@ def send_password_reset(email: str) -> None:
 
 
 def send_invitation(user: User) -> None:
-    """Email a new account its link to choose a password."""
+    """Email a new account its link to choose a password; only an account that never chose
+    one (else it would hand the account to whoever reads that mailbox). A new invitation voids
+    the links sent before it."""
+    if user.password_hash is not None:
+        raise ServiceError(_("Ce compte a déjà un mot de passe : la personne peut le "
+                             "réinitialiser elle-même (« Mot de passe oublié »)."), field="email")
+    user.invited_at = utcnow()
+    db.session.flush()
     link = public_url("auth.accept_invitation", token=make_password_token(user, "invitation"))
     mail.send_template(user, "mail/invitation.txt", _l("Votre compte Portfolio"), link=link)

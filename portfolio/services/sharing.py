@@ -240,6 +240,11 @@ def request_erasure(user: User, password: str) -> None:
     if not verify_password(user.password_hash, password or ""):
         raise ServiceError(_("Mot de passe incorrect."), field="password")
     user.erase_requested_at = utcnow()
+    # Nobody reads a portfolio being erased: its share links end now, for good (the API tokens
+    # end with the logins, accounts.close_all_login_sessions).
+    for link in db.session.scalars(select(ShareLink).where(
+            ShareLink.learner_id == user.id, ShareLink.revoked_at.is_(None))):
+        link.revoked_at = utcnow()
     db.session.add(AuditLine(action="erasure_requested", subject_id=user.id))
     db.session.flush()
 

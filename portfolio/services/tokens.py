@@ -52,6 +52,14 @@ def revoke_token(user: User, token_id: int) -> None:
     db.session.flush()
 
 
+def revoke_all(user: User) -> None:
+    """Revoke every active token of the user."""
+    for item in db.session.scalars(select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        item.revoked_at = utcnow()
+    db.session.flush()
+
+
 def authenticate(token: str) -> User | None:
     """The active user behind a valid, unrevoked token; records its use."""
     if not token.startswith(PREFIX) or len(token) > 100:

@@ -95,9 +95,37 @@ def change_password():
             session.clear()
             accounts.open_login_session(user, request.user_agent.string)
             login_user(user)
-            flash(_("Mot de passe changé. Vos autres appareils ont été déconnectés."), "success")
+            flash(_("Mot de passe changé. Vos autres appareils ont été déconnectés et vos "
+                    "jetons d'API révoqués."), "success")
             return redirect(url_for("account.settings"))
     return _render(password_form=form, status=422)
+
+
+@bp.post("/email/confirm")
+@fresh_login_required
+def confirm_email():
+    """Accept the address the école proposed (with one's password)."""
+    user = current_user._get_current_object()
+    try:
+        accounts.confirm_pending_email(user, request.form.get("password", ""))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("account.settings") + "#email-change")
+    session.clear()
+    accounts.open_login_session(user, request.user_agent.string)
+    login_user(user)
+    flash(_("Votre adresse est désormais %(email)s.", email=user.email), "success")
+    return redirect(url_for("account.settings"))
+
+
+@bp.post("/email/decline")
+@login_required
+def decline_email():
+    """Refuse the address the école proposed: the account keeps its own."""
+    accounts.decline_pending_email(current_user)
+    flash(_("Changement d'adresse refusé : votre adresse reste %(email)s.",
+            email=current_user.email), "info")
+    return redirect(url_for("account.settings"))
 
 
 @bp.post("/logout-everywhere")

@@ -163,6 +163,10 @@ def update_user(user_id: int):
             apply_service_error(form, error)
         else:
             flash(_("Compte enregistré."), "success")
+            if user.pending_email:
+                flash(_("La nouvelle adresse %(email)s attend l'accord de %(name)s, depuis son "
+                        "compte ; son adresse actuelle en a été prévenue.",
+                        email=user.pending_email, name=user.name), "info")
             return redirect(url_for("admin.user", user_id=user.id))
     return _render_user(user, form=form, status=422)
 
@@ -193,8 +197,12 @@ def invite_user(user_id: int):
     """Send the account a new link to choose its password."""
     user = _user_or_404(user_id)
     if user.active:
-        accounts.send_invitation(user)
-        flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
+        try:
+            accounts.send_invitation(user)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Invitation envoyée à %(email)s.", email=user.email), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
