@@ -7,8 +7,19 @@ import unicodedata
 
 # Bidirectional overrides and isolates let a name display as something else ("Trojan Source").
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
-# C0 and C1 controls, except tab, newline and carriage return.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 controls, except tab, newline and carriage return; and Unicode's non-characters
+# (U+FDD0-U+FDEF, and U+FFFE/U+FFFF of every plane), which XML cannot hold and no text needs.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                      + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+                                for plane in range(17)) + "]")
+# What XML 1.0 cannot hold at all (a writer's last line of defence).
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def forbidden_char(value: str) -> str | None:
+    """The first control or non-character of the text, as "U+FFFE", else None."""
+    found = _CONTROL.search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
 
 
 def clean_text(value: str | None) -> str | None:
@@ -17,6 +28,20 @@ def clean_text(value: str | None) -> str | None:
         return None
     value = unicodedata.normalize("NFC", value)
     return _CONTROL.sub("", value).strip()
+
+
+def nesting_depth(value: object) -> int:
+    """How deep lists and dicts nest in a parsed document, counted without recursion (a
+    recursive walk, or a recursive validator, fails on the very input being measured)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def clean_name(value: str | None) -> str | None:

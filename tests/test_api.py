@@ -339,3 +339,21 @@ def test_strings_no_database_can_store_are_refused(api):
                     content_type="application/json")
     assert lone.status_code == 422
     assert api.call("GET", "/entries?q=%00").status_code == 400  # refused for the whole app
+
+
+def test_deeply_nested_json_is_a_422_on_every_json_operation(api, app, people):
+    """500 levels made the validators overflow the stack (a 500 on every JSON operation)."""
+    from portfolio.api import OPERATIONS
+
+    body = "[" * 600 + "]" * 600
+    checked = 0
+    for op in OPERATIONS:
+        if op.body is None:
+            continue
+        path = re.sub(r"\{\w+\}", "1", op.path)
+        response = api.call(op.method, path, data=body, content_type="application/json")
+        assert response.status_code in (404, 422), (op.method, op.path, response.status_code)
+        if response.status_code == 422:
+            assert "nested too deeply" in response.json["error"]["message"]
+        checked += 1
+    assert checked >= 6

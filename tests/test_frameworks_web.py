@@ -224,3 +224,38 @@ def test_demo_loads_the_référentiels_and_enrolments(runner, app):
         from portfolio.models import Assessment, Entry
         assert db.session.query(Entry).count() == 2
         assert db.session.query(Assessment).count() == 9
+
+
+@pytest.mark.parametrize("content,name", [
+    (b"[" * 5000 + b"]" * 5000, "profond.json"),
+    (json.dumps({"code": "x", "title": "X", "version": "1",
+                 "blocks": [{"code": "C1", "title": "B", "competencies": [{"code": "C1.1",
+                            "title": "A", "criteria": [[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]}]}]}
+                ).encode(), "profond.json"),
+    (b"a:\n" + b"".join(b"  " * i + b"k%d:\n" % i for i in range(1, 600)), "profond.yaml"),
+    (b"[" * 5000, "profond.yaml"),
+])
+def test_a_deeply_nested_file_is_refused_with_a_message(client, login_as, app, runner,
+                                                        tmp_path, content, name):
+    """Web and CLI: a 4xx page or a clear error line, never a 500 or a traceback."""
+    login_as("admin")
+    response = _upload(client, content, name)
+    assert response.status_code == 422
+    assert "imbrique trop de niveaux" in response.get_data(as_text=True) or \
+        "doit être" in response.get_data(as_text=True)
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(args=["frameworks", "import", str(path)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    with app.app_context():
+        assert service.list_frameworks() == []
+
+
+def test_a_referentiel_with_a_non_character_is_refused(client, login_as, app):
+    login_as("admin")
+    bad = json.dumps({"code": "x", "title": "Réf\ufffe", "version": "1", "blocks": [
+        {"code": "C1", "title": "B", "competencies": [{"code": "C1.1", "title": "A\U0001ffff"}]}]})
+    page = _upload(client, bad.encode(), "x.json").get_data(as_text=True)
+    assert "title: contient un caractère invalide (U+FFFE)" in page
+    assert "blocks[0].competencies[0].title: contient un caractère invalide (U+1FFFF)" in page

@@ -164,3 +164,13 @@ def test_unicode_digits_in_forms_and_addresses_are_refused_not_crashes(client, p
     assert client.post("/export/links", data={"days": digit, "csrf_token": token}
                        ).status_code == 422
     assert client.get(f"/entries/{digit}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["from=99999999999999999999", "to=99999999999999999999",
+                                   "from=²", "to=٣", "from=-1"])
+def test_history_versions_out_of_range_are_a_404_not_a_500(client, people, entry, query):
+    from tests.helpers import login
+
+    login(client, people.learner)
+    assert client.get(f"/entries/{entry}/history?{query}").status_code in (200, 404)
+    assert client.get(f"/entries?page={query.split('=')[1]}").status_code == 200

@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator
 
 from portfolio.extensions import csrf, limiter
-from portfolio.text import parse_int
+from portfolio.text import nesting_depth, parse_int
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -94,6 +94,24 @@ def _check(schema: dict, value, prefix: str = "") -> list[tuple[str, str]]:
     return errors
 
 
+MAX_DEPTH = 20  # our deepest schema nests 4 levels
+
+
+def _json_body() -> tuple[object, list[tuple[str, str]]]:
+    """The request's JSON document, or what is wrong with it. Deep nesting is refused before
+    anything walks it (500 levels made the validators overflow the stack)."""
+    too_deep = [("body", f"nested too deeply (at most {MAX_DEPTH} levels)")]
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        return None, too_deep
+    if payload is None:
+        return None, [("body", "a JSON object is expected")]
+    if nesting_depth(payload) > MAX_DEPTH:
+        return None, too_deep
+    return payload, _unstorable(payload)
+
+
 def _unstorable(value, path: str = "") -> list[tuple[str, str]]:
     """Strings no database should get: NUL characters (PostgreSQL refuses them) and lone
     surrogates (not UTF-8)."""
@@ -163,10 +181,8 @@ def operation(path: str, method: str, *, summary: str, tag: str, responses: dict
                         continue
                     problems += _check(schema, args[name], f"{name}")
                 if op.body is not None:
-                    payload = request.get_json(silent=True)
-                    if payload is None:
-                        problems.append(("body", "a JSON object is expected"))
-                    elif bad := _unstorable(payload):
+                    payload, bad = _json_body()
+                    if bad:
                         problems += bad
                     else:
                         problems += _check(op.body, payload)

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 from portfolio import storage
 from portfolio.exports.html import write_html
 from portfolio.models import Attachment
+from portfolio.text import NOT_XML
 
 CHUNK = 1024 * 1024
 ATOM = "http://www.w3.org/2005/Atom"
@@ -94,7 +95,11 @@ def write_leap2a(model: dict) -> str:
             if attachment["path"]:
                 attrs["src"] = attachment["path"]
             ET.SubElement(resource, f"{{{ATOM}}}content", attrs)
-    return ET.tostring(feed, encoding="unicode", xml_declaration=True)
+    # ElementTree writes any character; XML 1.0 cannot hold some (U+FFFE, most controls): text
+    # stored before they were cleaned at input, or from an imported référentiel, must not make
+    # the whole document unreadable. They cannot be part of the markup, so dropping them from
+    # the serialised text only touches the text.
+    return NOT_XML.sub("", ET.tostring(feed, encoding="unicode", xml_declaration=True))
 
 
 def write_zip(model: dict, out: BinaryIO, paths: dict[int, Path] | None = None) -> None:

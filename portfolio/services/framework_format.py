@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 
 from portfolio.models import DEFAULT_SCALE, Framework
 from portfolio.services import ServiceError
+from portfolio.text import forbidden_char, nesting_depth
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 20  # a référentiel nests 8 levels at most (criteria of a compétence of a bloc)
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 MAX_TITLE = 2000
 MAX_TEXT = 8000
@@ -60,6 +62,20 @@ def parse(content: bytes, filename: str = "") -> object:
         raise FrameworkInvalid([_("le fichier contient un caractère nul")])
     is_yaml = filename.lower().endswith((".yaml", ".yml")) or (
         not filename.lower().endswith(".json") and not text.lstrip().startswith(("{", "[")))
+    try:
+        data = _load(text, is_yaml)
+    except RecursionError:
+        data = None
+        depth = MAX_DEPTH + 1
+    else:
+        depth = nesting_depth(data)
+    if depth > MAX_DEPTH:
+        raise FrameworkInvalid([_("le fichier imbrique trop de niveaux (%(max)d au plus)",
+                                  max=MAX_DEPTH)])
+    return data
+
+
+def _load(text: str, is_yaml: bool) -> object:
     if is_yaml:
         try:
             return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
@@ -103,6 +119,9 @@ class _Checker:
             value = str(value)  # YAML reads `version: 2024` as a number
         if not isinstance(value, str):
             self.error(path, _("doit être du texte"))
+            return ""
+        if bad := forbidden_char(value):
+            self.error(path, _("contient un caractère invalide (%(char)s)", char=bad))
             return ""
         value = _clean(value)
         if one_line:

@@ -86,7 +86,7 @@ def filters_from_args(args) -> Filters:
         date_from=_parse_date(args.get("from")),
         date_to=_parse_date(args.get("to")),
         learner=parse_int(learner),
-        page=max(1, min(args.get("page", 1, type=int) or 1, 100_000)),
+        page=max(1, min(parse_int(args.get("page"), 6) or 1, 100_000)),
     )
 
 

@@ -22,6 +22,7 @@ from portfolio.presenters import enrol_form_context
 from portfolio.services import ServiceError, accounts, directory
 from portfolio.services.enrolments import enrolments_of
 from portfolio.services.user_import import import_users_csv
+from portfolio.text import parse_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
@@ -87,7 +88,7 @@ def users():
     """List and search the accounts."""
     q = (request.args.get("q") or "").strip()[:100]
     role = request.args.get("role") or ""
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    page = max(1, min(parse_int(request.args.get("page"), 5) or 1, 10_000))
     query = select(User)
     if q:
         pattern = f"%{q.lower()}%"

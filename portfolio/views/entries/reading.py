@@ -10,6 +10,7 @@ from portfolio.pagecache import cached
 from portfolio.permissions import get_entry_or_404
 from portfolio.presenters import render_entry
 from portfolio.services import entries as service
+from portfolio.text import parse_int
 from portfolio.views.entries import bp
 
 
@@ -27,8 +28,8 @@ def history(entry_id: int):
     """The versions of an entry, and what changed between two of them."""
     entry = get_entry_or_404(entry_id, current_user, edit=True)
     versions = [r.version for r in entry.revisions]
-    new = request.args.get("to", type=int) or entry.version
-    old = request.args.get("from", type=int) or max(1, new - 1)
+    new = parse_int(request.args.get("to")) or entry.version
+    old = parse_int(request.args.get("from")) or max(1, new - 1)
     old_rev, new_rev = service.revision(entry, old), service.revision(entry, new)
     if old_rev is None or new_rev is None:
         abort(404)
