@@ -8,16 +8,24 @@ return; this is the one place that commits.
 Side effects asked for during the transaction (mail, jobs, files to delete) are handed over by
 the commit itself, never before it (portfolio/jobs.py, portfolio/storage.py).
 
+A view that answers a refusal itself (the form again with its message, or a flash and a
+redirect) runs the service call in `attempt()`: a refusal undoes that call's writes at once, so
+the page shows the data as it was and a redirect commits nothing of it.
+
 Commands (`portfolio ...`) commit themselves: each is its own unit of work.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response, abort, make_response
 from sqlalchemy.exc import DBAPIError
 
 from portfolio import errors
 from portfolio.db import db
+from portfolio.services import NotFound
 
 
 def _has_work(session) -> bool:
@@ -41,6 +49,17 @@ def finish(response: Response) -> Response:
             return make_response(errors.handle_database_down(error))
         return make_response(errors.handle_unexpected(error))
     return response
+
+
+@contextmanager
+def attempt() -> Iterator[None]:
+    """Run service calls in a savepoint: a ServiceError rolls back their writes (the objects
+    they touched read fresh again) and goes on to the view; NotFound becomes the 404 page."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except NotFound:
+        abort(404)
 
 
 def init_app(app: Flask) -> None:

@@ -71,3 +71,24 @@ def test_a_not_found_from_a_service_is_the_404_page_and_its_words_stay_inside(ap
     response = app.test_client().get("/_uow/hidden")
     assert response.status_code == 404
     assert "learner 7" not in response.get_data(as_text=True)
+
+
+def test_attempt_undoes_only_the_refused_call_and_turns_not_found_into_a_404(app):
+    """A view that answers a refusal itself (a flash and a redirect) must not commit the
+    refused call's writes; what the request wrote before it stays."""
+    from werkzeug.exceptions import NotFound as HTTPNotFound
+
+    from portfolio.services import NotFound, ServiceError
+    from portfolio.unit_of_work import attempt
+
+    with app.test_request_context(method="POST"):
+        db.session.add(ScheduledRun(name="before", last_run_at=utcnow()))
+        db.session.flush()
+        with pytest.raises(ServiceError), attempt():
+            db.session.add(ScheduledRun(name="refused", last_run_at=utcnow()))
+            db.session.flush()
+            raise ServiceError("non")
+        with pytest.raises(HTTPNotFound), attempt():
+            raise NotFound()
+        db.session.commit()
+        assert set(db.session.scalars(select(ScheduledRun.name))) == {"before"}

@@ -23,6 +23,7 @@ from portfolio.services import ServiceError, accounts, directory
 from portfolio.services.enrolments import enrolments_of
 from portfolio.services.user_import import import_users_csv
 from portfolio.text import parse_int
+from portfolio.unit_of_work import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
@@ -111,7 +112,7 @@ def create_user():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            with db.session.begin_nested():
+            with attempt():
                 user = accounts.create_user(email=form.email.data, name=form.name.data,
                                             role=form.role.data, locale=form.locale.data)
                 if form.cohort.data:
@@ -157,7 +158,7 @@ def update_user(user_id: int):
     form = UserForm()
     if form.validate_on_submit():
         try:
-            with db.session.begin_nested():
+            with attempt():
                 accounts.update_user(user, email=form.email.data, name=form.name.data,
                                      role=form.role.data, locale=form.locale.data)
         except ServiceError as error:
@@ -244,9 +245,9 @@ def import_users():
     report = None
     if form.validate_on_submit():
         try:
-            report = import_users_csv(form.file.data.read())
+            with attempt():
+                report = import_users_csv(form.file.data.read())
         except ServiceError as error:
-            db.session.rollback()
             apply_service_error(form, error, default_field="file")
         else:
             for user in report.users:

@@ -18,6 +18,7 @@ from portfolio.services import enrolments as enrolment_service
 from portfolio.services import framework_format as fmt
 from portfolio.services import frameworks as service
 from portfolio.services.framework_format import FrameworkInvalid
+from portfolio.unit_of_work import attempt
 
 bp = Blueprint("admin_frameworks", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
@@ -49,9 +50,10 @@ def import_framework():
         return _render(form=form, status=422)
     upload = form.file.data
     try:
-        report = service.import_file(upload.read(), upload.filename or "", force=form.force.data)
+        with attempt():
+            report = service.import_file(upload.read(), upload.filename or "",
+                                         force=form.force.data)
     except FrameworkInvalid as error:
-        db.session.rollback()
         return _render(form=form, errors=error.errors, status=422)
     return _render(report=report)
 
@@ -79,10 +81,10 @@ def enrol_user(user_id: int):
     """Enrol a learner in a référentiel (all blocks or some)."""
     learner = db.get_or_404(User, user_id)
     try:
-        framework, codes = _enrol_from_form()
-        enrolment_service.enrol(learner, framework, codes)
+        with attempt():
+            framework, codes = _enrol_from_form()
+            enrolment_service.enrol(learner, framework, codes)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(_("%(name)s suit désormais « %(fw)s ».", name=learner.name, fw=framework.code),
@@ -105,10 +107,10 @@ def enrol_cohort(cohort_id: int):
     """Enrol every learner of a cohort in a référentiel."""
     cohort = db.get_or_404(Cohort, cohort_id)
     try:
-        framework, codes = _enrol_from_form()
-        done = enrolment_service.enrol_cohort(cohort, framework, codes)
+        with attempt():
+            framework, codes = _enrol_from_form()
+            done = enrolment_service.enrol_cohort(cohort, framework, codes)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
     else:
         flash(_("%(count)d apprenti·e(s) inscrit·e(s) à « %(fw)s ».", count=len(done),

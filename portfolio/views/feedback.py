@@ -20,9 +20,10 @@ from portfolio.permissions import (
     request_shows_entry_now,
 )
 from portfolio.presenters import entry_feedback_context, render_entry
-from portfolio.services import NotFound, ServiceError, notifications
+from portfolio.services import ServiceError, notifications
 from portfolio.services import feedback as service
 from portfolio.text import parse_int
+from portfolio.unit_of_work import attempt
 
 bp = Blueprint("feedback", __name__)
 
@@ -34,13 +35,12 @@ def ask(entry_id: int):
     """Ask one of my referents about this entry (raising its visibility if I say so)."""
     entry = get_entry_or_404(entry_id, current_user, edit=True)
     try:
-        item = service.request_feedback(
-            current_user, entry, parse_int(request.form.get("referent")),
-            request.form.get("message"),
-            raise_visibility=bool(request.form.get("raise_visibility")))
+        with attempt():
+            item = service.request_feedback(
+                current_user, entry, parse_int(request.form.get("referent")),
+                request.form.get("message"),
+                raise_visibility=bool(request.form.get("raise_visibility")))
     except ServiceError as error:
-        db.session.rollback()
-        entry = get_entry_or_404(entry_id, current_user, edit=True)
         return render_entry(entry, status=422, request_form=request.form, request_error=error)
     flash(_("Demande envoyée à %(name)s.", name=item.referent.name), "success")
     return redirect(url_for("entries.show", entry_id=entry.id) + "#feedback")
@@ -119,12 +119,9 @@ def answer(request_id: int):
                     _("Choisissez un niveau de l'échelle."), field="levels"), status=422)
             levels[tag.competency_id] = level
     try:
-        service.answer(current_user, item, request.form.get("body"), levels)
+        with attempt():
+            service.answer(current_user, item, request.form.get("body"), levels)
     except ServiceError as error:
-        db.session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        item = get_request_or_404(request_id, current_user)
         return _render_request(item, error=error, status=422)
     flash(_("Réponse envoyée à %(name)s.", name=item.learner.name), "success")
     return redirect(url_for("feedback.index"))
@@ -133,10 +130,9 @@ def answer(request_id: int):
 def _learner_action(request_id: int, action, message: str):
     item = get_request_or_404(request_id, current_user)
     try:
-        action(current_user, item)
+        with attempt():
+            action(current_user, item)
     except ServiceError as error:
-        if isinstance(error, NotFound):
-            abort(404)
         flash(error.message, "error")
         return redirect(url_for("feedback.show", request_id=item.id))
     flash(message, "success")
@@ -170,12 +166,9 @@ def comment(entry_id: int):
     entry = get_entry_or_404(entry_id, current_user)
     body = request.form.get("body", "")
     try:
-        service.add_comment(current_user, entry, body)
+        with attempt():
+            service.add_comment(current_user, entry, body)
     except ServiceError as error:
-        db.session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
-        entry = get_entry_or_404(entry_id, current_user)
         if htmx:
             return _thread_response(entry, error=error, body=body, status=422)
         return render_entry(entry, status=422, comment_error=error, comment_body=body)
@@ -211,10 +204,9 @@ def edit_comment(comment_id: int):
 def update_comment(comment_id: int):
     item = _comment_or_404(comment_id)
     try:
-        service.edit_comment(current_user, item, request.form.get("body"))
+        with attempt():
+            service.edit_comment(current_user, item, request.form.get("body"))
     except ServiceError as error:
-        db.session.rollback()
-        item = _comment_or_404(comment_id)
         template = "feedback/_comment_edit.html" if htmx else "feedback/comment_edit.html"
         return render_template(template, comment=item, error=error,
                                body=request.form.get("body", "")), 422
@@ -230,7 +222,8 @@ def delete_comment(comment_id: int):
     item = _comment_or_404(comment_id)
     entry = item.entry
     try:
-        service.delete_comment(current_user, item)
+        with attempt():
+            service.delete_comment(current_user, item)
     except ServiceError as error:
         flash(error.message, "error")
     else:

@@ -21,12 +21,13 @@ from portfolio.permissions import (
     readable_entries,
 )
 from portfolio.presenters import progress_context
-from portfolio.services import NotFound, ServiceError
+from portfolio.services import ServiceError
 from portfolio.services import assessments as service
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
 from portfolio.stepchart import Steps, step_chart_svg
 from portfolio.text import parse_int, parse_ints
+from portfolio.unit_of_work import attempt
 
 bp = Blueprint("progress", __name__)
 
@@ -146,15 +147,13 @@ def _set_level(learner_id: int, competency_id: int, source: Source):
     level = _level_from_form()
     text = request.form.get("justification", "")
     try:
-        if source == Source.SELF:
-            entry_ids = parse_ints(request.form.getlist("entry_ids"))
-            service.assess_self(person, item, level, text, entry_ids)
-        else:
-            service.assess_as_referent(current_user, person, item, level, text)
+        with attempt():
+            if source == Source.SELF:
+                entry_ids = parse_ints(request.form.getlist("entry_ids"))
+                service.assess_self(person, item, level, text, entry_ids)
+            else:
+                service.assess_as_referent(current_user, person, item, level, text)
     except ServiceError as error:
-        db.session.rollback()
-        if isinstance(error, NotFound):
-            abort(404)
         if htmx:
             return _row_response(person, competency_id, error=error, pending=level)
         flash(error.message, "error")

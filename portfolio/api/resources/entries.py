@@ -35,6 +35,7 @@ from portfolio.services import ServiceError
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
 from portfolio.services.timeline import Filters, list_entries
+from portfolio.unit_of_work import attempt
 
 ENTRY_FIELDS = {
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -130,10 +131,10 @@ def patch_entry(args, entry_id: int):
     entry = get_entry_or_404(entry_id, me(), edit=True)
     payload = args["payload"]
     try:
-        entry_service.update_entry(entry, me(), _entry_data(payload, entry), payload["version"])
-    except entry_service.StaleEdit as stale:
-        db.session.rollback()
-        entry = get_entry_or_404(entry_id, me(), edit=True)
+        with attempt():
+            entry_service.update_entry(entry, me(), _entry_data(payload, entry),
+                                       payload["version"])
+    except entry_service.StaleEdit as stale:  # the savepoint is undone: `entry` reads as stored
         return error(409, "conflict", stale.message, current=entry_json(entry))
     except ServiceError as err:
         service_error_answer(err, {"tags": "competencies"})

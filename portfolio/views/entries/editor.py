@@ -22,6 +22,7 @@ from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolled_competency_ids, enrolments_of
 from portfolio.services.frameworks import fold
 from portfolio.text import parse_int, parse_ints
+from portfolio.unit_of_work import attempt
 from portfolio.views.entries import bp
 from portfolio.views.entries.forms import (
     TEMPLATES,
@@ -78,7 +79,7 @@ def create():
     if not form.validate_on_submit():
         return render_editor(form, tags, status=422)
     try:
-        with db.session.begin_nested():
+        with attempt():
             entry = service.create_entry(current_user, entry_data(form, tags))
             for upload in request.files.getlist(form.files.name):
                 if upload and upload.filename:
@@ -123,7 +124,7 @@ def update(entry_id: int):
     base = form.version.data
     base_version = parse_int(base)
     try:
-        with db.session.begin_nested():
+        with attempt():
             service.update_entry(entry, current_user, entry_data(form, tags), base_version)
             removed = set(parse_ints(request.form.getlist("remove_attachment")))
             for attachment in list(entry.attachments):
