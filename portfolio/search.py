@@ -116,6 +116,14 @@ def unindex_entry(entry_id: int) -> None:
                            execution_options=nobody_more)
 
 
+def compact() -> None:
+    """Rewrite SQLite's full-text index so that deleted entries' words leave it (FTS5 only marks
+    them deleted until its segments merge). After a purge; PostgreSQL's rows are gone already."""
+    if _dialect() != "postgresql":
+        db.session.execute(text("INSERT INTO entry_fts(entry_fts) VALUES ('optimize')"),
+                           execution_options={"concerns": ()})
+
+
 def query_words(query: str) -> list[str]:
     """The words of a search, at most a few, only letters and digits (nothing to inject)."""
     return _WORD.findall(query)[:MAX_QUERY_WORDS]

@@ -27,7 +27,8 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     """A positive database id: huge numbers are a 404, not an overflow in the driver."""
 
-    regex = r"[0-9]{1,10}"  # ASCII only: \d also takes other scripts' digits
+    # ASCII only (\d also takes other scripts' digits), no leading zero: one address per id.
+    regex = r"[1-9][0-9]{0,9}"
 
     def __init__(self, url_map) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)
@@ -80,8 +81,8 @@ def set_security_headers(response):
     if response.mimetype == "text/html":
         # One URL may answer a full page or an htmx fragment: caches must keep them apart.
         response.vary.add("HX-Request")
-    if request.endpoint != "static" and _authenticated():
-        headers["Cache-Control"] = "no-store"
+    if request.endpoint != "static" and (request.path.startswith("/api/") or _authenticated()):
+        headers["Cache-Control"] = "no-store"  # (the API authenticates by token, not session)
     return response
 
 

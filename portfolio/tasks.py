@@ -14,9 +14,9 @@ from flask import Flask, current_app
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
-from portfolio import jobs
+from portfolio import jobs, search
 from portfolio import mail as _mail  # noqa: F401  (declares send_mail)
-from portfolio.db import db, utcnow
+from portfolio.db import checkpoint_wal, db, utcnow
 from portfolio.models import ScheduledRun
 from portfolio.services import export_jobs
 
@@ -39,7 +39,11 @@ def purge() -> tuple[int, int]:
     from portfolio.services.sharing import purge as purge_accounts
 
     purged = purge_accounts()
+    if purged:
+        search.compact()
     db.session.commit()
+    if purged:
+        checkpoint_wal()  # the erased text must not stay in SQLite's write-ahead log
     forgotten = export_jobs.purge_old()
     asked_again = export_jobs.requeue_stale()
     log.info("%d account(s) erased, %d old export(s) removed, %d waiting export(s) asked "

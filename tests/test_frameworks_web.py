@@ -228,9 +228,9 @@ def test_demo_loads_the_référentiels_and_enrolments(runner, app):
 
 @pytest.mark.parametrize("content,name", [
     (b"[" * 5000 + b"]" * 5000, "profond.json"),
-    (json.dumps({"code": "x", "title": "X", "version": "1",
-                 "blocks": [{"code": "C1", "title": "B", "competencies": [{"code": "C1.1",
-                            "title": "A", "criteria": [[[[[[[[[[[[[[[[[[[[["x"]]]]]]]]]]]]]]]]]]]]]}]}]}
+    (json.dumps({"code": "x", "title": "X", "version": "1", "blocks": [
+        {"code": "C1", "title": "B", "competencies": [
+            {"code": "C1.1", "title": "A", "criteria": json.loads("[" * 21 + "]" * 21)}]}]}
                 ).encode(), "profond.json"),
     (b"a:\n" + b"".join(b"  " * i + b"k%d:\n" % i for i in range(1, 600)), "profond.yaml"),
     (b"[" * 5000, "profond.yaml"),

@@ -79,6 +79,8 @@ def test_htmx_post_carries_the_token_in_a_header(client, login_as):
     "/admin/users/2147483648",
     "/admin/users/0",
     "/admin/users/-1",
+    "/admin/users/01",
+    "/admin/users/٣",
 ])
 def test_huge_or_odd_ids_are_404(client, login_as, path):
     login_as("admin")
@@ -174,3 +176,15 @@ def test_history_versions_out_of_range_are_a_404_not_a_500(client, people, entry
     login(client, people.learner)
     assert client.get(f"/entries/{entry}/history?{query}").status_code in (200, 404)
     assert client.get(f"/entries?page={query.split('=')[1]}").status_code == 200
+
+
+def test_api_answers_are_never_cached(client, people, app):
+    from portfolio.models import User
+    from portfolio.services import tokens
+
+    with app.app_context():
+        _item, token = tokens.create_token(db.session.get(User, people.learner.id), "t")
+        db.session.commit()
+    for path in ("/api/v1/me", "/api/v1/entries", "/api/v1/openapi.json"):
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"

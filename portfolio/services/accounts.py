@@ -87,6 +87,19 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalized))
 
 
+def _next_id_on_sqlite() -> int | None:
+    """SQLite gives a new row the largest id + 1: after the purge of the newest account, the
+    next account would take its id, which the purge's audit line names. Past every id ever
+    given or named instead (PostgreSQL's sequences never reuse one: None lets it choose)."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None
+    from portfolio.models import AuditLine
+
+    highest = db.session.scalar(select(func.max(User.id))) or 0
+    named = db.session.scalar(select(func.max(AuditLine.subject_id))) or 0
+    return max(highest, named) + 1
+
+
 def create_user(*, email: str, name: str, role: str, password: str | None = None,
                 locale: str | None = None) -> User:
     """Create an account; without a password it waits for an invitation to be accepted."""
@@ -97,7 +110,8 @@ def create_user(*, email: str, name: str, role: str, password: str | None = None
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise ServiceError(_("Un compte existe déjà avec cette adresse."), field="email",
                            code="duplicate")
-    user = User(email=email, name=name, role=role, locale=locale, active=True)
+    user = User(id=_next_id_on_sqlite(), email=email, name=name, role=role, locale=locale,
+                active=True)
     if password is not None:
         check_password(password, email)
         user.password_hash = hash_password(password)

@@ -71,7 +71,7 @@ def save_selection(learner: User, excluded: list[int], include_feedback: bool,
 # Export files -----------------------------------------------------------------------------------
 
 FORMATS = {  # format -> (content type, file extension)
-    "html": ("text/html; charset=utf-8", "html"),
+    "html": ("text/html", "html"),  # werkzeug adds "; charset=utf-8" to text/* itself
     "pdf": ("application/pdf", "pdf"),
     "zip": ("application/zip", "zip"),
     "json": ("application/json", "json"),
