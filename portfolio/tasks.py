@@ -18,7 +18,7 @@ from portfolio import jobs, search
 from portfolio import mail as _mail  # noqa: F401  (declares send_mail)
 from portfolio.db import checkpoint_wal, db, utcnow
 from portfolio.models import ScheduledRun
-from portfolio.services import export_jobs
+from portfolio.services import attachments, export_jobs
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,12 @@ def purge() -> tuple[int, int]:
     db.session.commit()
     if purged:
         checkpoint_wal()  # the erased text must not stay in SQLite's write-ahead log
+    held = attachments.purge_held()
+    db.session.commit()
     forgotten = export_jobs.purge_old()
     asked_again = export_jobs.requeue_stale()
     log.info("%d account(s) erased, %d old export(s) removed, %d waiting export(s) asked "
-             "for again", len(purged), forgotten, asked_again)
+             "for again, %d held file(s) forgotten", len(purged), forgotten, asked_again, held)
     return len(purged), forgotten
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, abort, make_response
+from flask import Flask, Response, abort, g, make_response
 from sqlalchemy.exc import DBAPIError
 
 from portfolio import errors
@@ -39,7 +39,8 @@ def finish(response: Response) -> Response:
     session = db.session()
     if not _has_work(session):
         return response
-    if response.status_code >= 400:
+    if response.status_code >= 400 and not (
+            g.get("keep_on_refusal") and response.status_code in (409, 422)):
         errors.rollback()
         return response
     try:
@@ -49,6 +50,13 @@ def finish(response: Response) -> Response:
             return make_response(errors.handle_database_down(error))
         return make_response(errors.handle_unexpected(error))
     return response
+
+
+def keep_on_refusal() -> None:
+    """Commit what the request wrote so far even if it answers a refused form (409 or 422):
+    the editor's held files, which the learner must not have to send again. Whatever a
+    refused service call wrote inside `attempt()` is undone already."""
+    g.keep_on_refusal = True
 
 
 @contextmanager

@@ -41,6 +41,7 @@ from portfolio.models import (
     FeedbackEvent,
     FeedbackRequest,
     Framework,
+    HeldUpload,
     LoginSession,
     Notification,
     ScheduledRun,
@@ -60,7 +61,8 @@ OWNERS = {
     Assignment: ("learner_id", "referent_id"),
 }
 # model -> the column naming the one user who sees the row (nobody else's pages show it)
-PRIVATE = {Draft: "user_id", Notification: "user_id", ApiToken: "user_id"}
+PRIVATE = {Draft: "user_id", Notification: "user_id", ApiToken: "user_id",
+           HeldUpload: "learner_id"}
 # model -> (column, the parent table's query of the users concerned by those ids)
 THROUGH = {
     EntryTag: "entry_id", Attachment: "entry_id", EntryRevision: "entry_id", Comment: "entry_id",

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from portfolio import storage
 from portfolio.db import db
-from portfolio.models import Attachment, Entry
-from tests.helpers import PDF, create, entry_form, login, png_bytes
+from portfolio.models import Attachment, Entry, HeldUpload
+from tests.helpers import PDF, create, csrf_token, entry_form, login, png_bytes
 
 
 def docx_bytes() -> bytes:
@@ -163,3 +163,91 @@ def test_a_request_over_the_server_limit_gets_the_413_page(client, learner, app)
 
 def test_an_unknown_attachment_is_404(client, learner):
     assert client.get("/attachments/123456").status_code == 404
+
+
+# A file sent with an editor that does not save yet is held, never lost ---------------------
+
+def _held_ids(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'name="held" value="(\d+)"', page)
+
+
+@pytest.mark.parametrize("action,fields,status", [
+    ("preview", {}, 200),             # "Aperçu" without JavaScript
+    ("add_tag", {}, 200),             # "Ajouter la compétence" without JavaScript
+    ("save", {"title": ""}, 422),     # a refused form (with JavaScript too)
+])
+def test_a_file_survives_a_round_trip_of_the_editor(client, learner, app, action, fields,
+                                                    status):
+    form = entry_form(client, action=action, files=(io.BytesIO(png_bytes()), "plan.png"),
+                      **fields)
+    response = client.post("/entries", data=form, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    held = _held_ids(page)
+    assert len(held) == 1 and "plan.png" in page and "sera joint à l'enregistrement" in page
+    # The next submission (no file chosen again) saves the entry with it.
+    response = client.post("/entries", data=entry_form(client, held=held),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(Entry))
+        assert [a.name for a in entry.attachments] == ["plan.png"]
+        assert storage.path_of(entry.attachments[0].stored_name).exists()
+        assert db.session.scalar(select(func.count()).select_from(HeldUpload)) == 0
+
+
+def test_a_held_file_can_be_taken_back_and_a_bad_one_is_named(client, learner, app):
+    first = client.post("/entries", data=entry_form(
+        client, action="preview", files=[(io.BytesIO(png_bytes()), "garder.png"),
+                                         (io.BytesIO(png_bytes()), "retirer.png"),
+                                         (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 60), "x.exe")]),
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "« x.exe » : Ce type de fichier n&#39;est pas accepté" in first
+    assert len(_held_ids(first)) == 2
+    with app.app_context():
+        names = {h.id: h.name for h in db.session.scalars(select(HeldUpload))}
+    keep = [i for i, n in names.items() if n == "garder.png"]
+    drop = [i for i, n in names.items() if n == "retirer.png"]
+    response = client.post("/entries", data=entry_form(
+        client, held=[str(i) for i in names], drop_held=[str(i) for i in drop]),
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        assert [a.name for a in db.session.scalar(select(Entry)).attachments] == ["garder.png"]
+        assert keep and db.session.scalar(select(func.count()).select_from(HeldUpload)) == 0
+
+
+def test_another_learners_held_file_cannot_be_claimed(client, people, app):
+    login(client, people.other_learner)
+    page = client.post("/entries", data=entry_form(
+        client, action="preview", files=(io.BytesIO(png_bytes()), "a-yanis.png")),
+        content_type="multipart/form-data").get_data(as_text=True)
+    theirs = _held_ids(page)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, people.learner)
+    response = client.post("/entries", data=entry_form(client, held=theirs),
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(Entry))
+        assert entry.attachments == [] and entry.learner_id == people.learner.id
+        assert db.session.scalar(select(func.count()).select_from(HeldUpload)) == 1
+
+
+def test_held_files_left_behind_are_purged_after_a_day(client, learner, app):
+    from datetime import timedelta
+
+    from portfolio.db import utcnow
+    from portfolio.services.attachments import purge_held
+
+    client.post("/entries", data=entry_form(
+        client, action="preview", files=(io.BytesIO(png_bytes()), "oublie.png")),
+        content_type="multipart/form-data")
+    with app.app_context():
+        stored = storage.path_of(db.session.scalar(select(HeldUpload.stored_name)))
+        assert purge_held() == 0 and stored.exists()
+        assert purge_held(utcnow() + timedelta(days=2)) == 1
+        db.session.commit()
+    assert not stored.exists()

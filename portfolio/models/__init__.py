@@ -11,6 +11,7 @@ from portfolio.models.entry import (
     EntryKind,
     EntryRevision,
     EntryTag,
+    HeldUpload,
     Visibility,
     entry_tag_criteria,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "EntryKind",
     "EntryRevision",
     "EntryTag",
+    "HeldUpload",
     "Visibility",
     "entry_tag_criteria",
     "REQUEST_STATES",

@@ -139,6 +139,24 @@ class Attachment(Base):
         return self.content_type.startswith("image/") or self.content_type == "application/pdf"
 
 
+class HeldUpload(Base):
+    """A file sent with the editor before its entry was saved (a preview, a compétence added,
+    a refused form): kept for the next submission of that editor, then attached, or purged
+    after a day. The browser cannot keep a chosen file across pages; the server does."""
+
+    __tablename__ = "held_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class EntryRevision(Base):
     """The state of an entry at one version: every save adds one, none is ever changed."""
 

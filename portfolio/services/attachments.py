@@ -6,17 +6,19 @@ import hashlib
 import os
 import unicodedata
 import warnings
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import filetype
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
 
 from portfolio import storage
-from portfolio.db import db
-from portfolio.models import Attachment, Entry
-from portfolio.services import ServiceError
+from portfolio.db import db, utcnow
+from portfolio.models import Attachment, Entry, HeldUpload, User
+from portfolio.services import NotFound, ServiceError
 from portfolio.text import clean_name
 
 CHUNK = 64 * 1024
@@ -114,6 +116,14 @@ def store_upload(entry: Entry, stream, filename: str | None) -> Attachment:
     if len(entry.attachments) >= MAX_ATTACHMENTS_PER_ENTRY:
         raise ServiceError(_("Une entrée a au plus %(max)d pièces jointes.",
                              max=MAX_ATTACHMENTS_PER_ENTRY), field="files")
+    attachment = Attachment(**_receive(stream, filename))
+    entry.attachments.append(attachment)
+    db.session.flush()
+    return attachment
+
+
+def _receive(stream, filename: str | None) -> dict:
+    """Check, clean and store one upload; its columns (name, stored_name, type, size, sum)."""
     name = display_name(filename)
     limit = max_bytes()
     handle = storage.temporary_file()
@@ -145,11 +155,61 @@ def store_upload(entry: Entry, stream, filename: str | None) -> Attachment:
         if os.path.exists(temp_path):
             os.unlink(temp_path)
         raise
-    attachment = Attachment(name=name, stored_name=stored_name, content_type=mime, size=size,
-                            sha256=digest.hexdigest())
-    entry.attachments.append(attachment)
+    return dict(name=name, stored_name=stored_name, content_type=mime, size=size,
+                sha256=digest.hexdigest())
+
+
+# Held uploads: files sent with an editor that did not save (models.HeldUpload) ---------------
+
+HELD_FOR = timedelta(days=1)
+
+
+def hold_upload(learner: User, stream, filename: str | None) -> HeldUpload:
+    """Keep a file sent with an editor that did not save yet, for its next submission."""
+    item = HeldUpload(learner_id=learner.id, **_receive(stream, filename))
+    db.session.add(item)
     db.session.flush()
-    return attachment
+    return item
+
+
+def held_uploads(learner: User, ids: list[int]) -> list[HeldUpload]:
+    """The learner's held files among `ids` (anyone else's are not theirs to name)."""
+    if not ids:
+        return []
+    return list(db.session.scalars(select(HeldUpload).where(
+        HeldUpload.learner_id == learner.id, HeldUpload.id.in_(ids)).order_by(HeldUpload.id)))
+
+
+def drop_held(items: list[HeldUpload]) -> None:
+    """The learner took these files back before saving: they go once that is committed."""
+    for item in items:
+        storage.delete_after_commit(item.stored_name)
+        db.session.delete(item)
+    db.session.flush()
+
+
+def attach_held(entry: Entry, items: list[HeldUpload]) -> None:
+    """Attach held files to the entry now saved (the stored file moves from one row to the
+    other; no byte is copied)."""
+    if len(entry.attachments) + len(items) > MAX_ATTACHMENTS_PER_ENTRY:
+        raise ServiceError(_("Une entrée a au plus %(max)d pièces jointes.",
+                             max=MAX_ATTACHMENTS_PER_ENTRY), field="files")
+    for item in items:
+        if item.learner_id != entry.learner_id:
+            raise NotFound()
+        entry.attachments.append(Attachment(
+            name=item.name, stored_name=item.stored_name, content_type=item.content_type,
+            size=item.size, sha256=item.sha256))
+        db.session.delete(item)
+    db.session.flush()
+
+
+def purge_held(now: datetime | None = None) -> int:
+    """Forget the files held longer than HELD_FOR (an editor left without saving)."""
+    items = list(db.session.scalars(select(HeldUpload).where(
+        HeldUpload.created_at < (now or utcnow()) - HELD_FOR)))
+    drop_held(items)
+    return len(items)
 
 
 def delete_attachment(attachment: Attachment) -> None:

@@ -170,3 +170,33 @@ def test_the_editor_by_keyboard_alone(new_page, live, people, width):
     text = page.inner_text("main")
     assert "Écrit au clavier" in text and "C4.2" in text and "Le rapport le montre." in text
     assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_chosen_file_survives_a_preview_and_a_refused_form(new_page, live, people, tmp_path,
+                                                             app, javascript):
+    """Without JavaScript, "Aperçu" reloads the page; with it or not, a form the server
+    refuses comes back: a browser empties the file field each time, the server keeps the file."""
+    page = new_page(javascript)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries/new")
+    page.fill("#title", "Plan de reprise")
+    proof = tmp_path / "plan.png"
+    proof.write_bytes(png_bytes())
+    page.set_input_files("#files", str(proof))
+    if not javascript:
+        page.click("button[value=preview]")
+        page.wait_for_selector(".held-files")
+        assert "plan.png" in page.inner_text(".held-files")
+        page.set_input_files("#files", str(proof))  # the same name again: a second file
+    page.fill("#body", "> " * 21 + "trop imbriqué")  # refused by the server, not the browser
+    page.click("button[value=save]")
+    page.wait_for_selector("#body-error, .held-files")
+    assert "imbrique trop" in page.inner_text("main")
+    held = page.inner_text(".held-files")
+    assert held.count("plan.png") == (1 if javascript else 2)
+    page.fill("#body", "Le plan, en pièce jointe.")
+    page.click("button[value=save]")
+    page.wait_for_url(re.compile(r"/entries/\d+$"))
+    assert page.inner_text("main").count("plan.png") == (1 if javascript else 2)
+    assert page.watch.clean(), vars(page.watch)

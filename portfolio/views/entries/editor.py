@@ -22,7 +22,7 @@ from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolled_competency_ids, enrolments_of
 from portfolio.services.frameworks import fold
 from portfolio.text import parse_int, parse_ints
-from portfolio.unit_of_work import attempt
+from portfolio.unit_of_work import attempt, keep_on_refusal
 from portfolio.views.entries import bp
 from portfolio.views.entries.forms import (
     TEMPLATES,
@@ -73,23 +73,47 @@ def create():
     """Save a new entry (or show its preview, or add a tag row, without JavaScript)."""
     form = EntryForm()
     tags = parse_tags(request.form)
+    held, refused = _hold_files(form)
     action = request.form.get("action", "save")
     if action != "save":
-        return render_editor(form, tags, preview=_preview_of(form.body.data))
-    if not form.validate_on_submit():
-        return render_editor(form, tags, status=422)
+        return render_editor(form, tags, held=held, file_errors=refused,
+                             preview=_preview_of(form.body.data))
+    if not form.validate_on_submit() or refused:
+        return render_editor(form, tags, held=held, file_errors=refused, status=422)
     try:
         with attempt():
             entry = service.create_entry(current_user, entry_data(form, tags))
-            for upload in request.files.getlist(form.files.name):
-                if upload and upload.filename:
-                    attachment_service.store_upload(entry, upload.stream, upload.filename)
+            attachment_service.attach_held(entry, held)
     except ServiceError as error:
         apply_service_error(form, error)
-        return render_editor(form, tags, status=422)
+        return render_editor(form, tags, held=held, status=422)
     drafts.discard_draft(current_user, None)
     flash(_("Entrée enregistrée."), "success")
     return redirect(url_for("entries.show", entry_id=entry.id))
+
+
+def _hold_files(form: EntryForm) -> tuple[list, list[str]]:
+    """The files this editor holds for its save: those sent before (minus any taken back) and
+    those sent now, each checked on arrival; and the messages of the refused ones. A browser
+    cannot keep a chosen file across a page, so nothing sent is lost to a preview, a compétence
+    added or a refused form: what was written so far is committed even then."""
+    items = attachment_service.held_uploads(current_user, parse_ints(request.form.getlist("held")))
+    dropped = set(parse_ints(request.form.getlist("drop_held")))
+    attachment_service.drop_held([item for item in items if item.id in dropped])
+    items = [item for item in items if item.id not in dropped]
+    refused = []
+    for upload in request.files.getlist(form.files.name):
+        if upload and upload.filename:
+            try:
+                with attempt():
+                    items.append(attachment_service.hold_upload(current_user, upload.stream,
+                                                                upload.filename))
+            except ServiceError as error:  # say which file: the others are held
+                name = attachment_service.display_name(upload.filename)
+                refused.append(error.message if name in error.message else
+                               _("« %(name)s » : %(message)s", name=name, message=error.message))
+    keep_on_refusal()
+    return items, refused
 
 
 @bp.get("/entries/<id:entry_id>/edit")
@@ -116,11 +140,14 @@ def update(entry_id: int):
     entry = get_entry_or_404(entry_id, current_user, edit=True)
     form = EntryForm()
     tags = parse_tags(request.form)
+    held, refused = _hold_files(form)
     action = request.form.get("action", "save")
     if action != "save":
-        return render_editor(form, tags, entry=entry, preview=_preview_of(form.body.data))
-    if not form.validate_on_submit():
-        return render_editor(form, tags, entry=entry, status=422)
+        return render_editor(form, tags, entry=entry, held=held, file_errors=refused,
+                             preview=_preview_of(form.body.data))
+    if not form.validate_on_submit() or refused:
+        return render_editor(form, tags, entry=entry, held=held, file_errors=refused,
+                             status=422)
     base = form.version.data
     base_version = parse_int(base)
     try:
@@ -130,19 +157,18 @@ def update(entry_id: int):
             for attachment in list(entry.attachments):
                 if attachment.id in removed:
                     attachment_service.delete_attachment(attachment)
-            for upload in request.files.getlist(form.files.name):
-                if upload and upload.filename:
-                    attachment_service.store_upload(entry, upload.stream, upload.filename)
+            attachment_service.attach_held(entry, held)
     except service.StaleEdit:
         db.session.refresh(entry)
         conflict = service.diff_entry_texts(entry, {
             "title": form.title.data, "body": form.body.data,
             **{k: getattr(form, k).data for k in REFLECTION_FIELDS}})
         form.version.data = str(entry.version)
-        return render_editor(form, tags, entry=entry, conflict=conflict, status=409)
+        return render_editor(form, tags, entry=entry, held=held, conflict=conflict,
+                             status=409)
     except ServiceError as error:
         apply_service_error(form, error)
-        return render_editor(form, tags, entry=entry, status=422)
+        return render_editor(form, tags, entry=entry, held=held, status=422)
     drafts.discard_draft(current_user, entry.id)
     flash(_("Entrée enregistrée (version %(v)d).", v=entry.version), "success")
     return redirect(url_for("entries.show", entry_id=entry.id))

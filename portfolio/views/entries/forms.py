@@ -130,11 +130,13 @@ def _tag_rows(tags: list[service.TagData]) -> list[tuple[int, Competency, servic
 
 
 def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None,
-                   draft=None, conflict=None, template=None):
+                   draft=None, conflict=None, template=None, held=(), file_errors=()):
+    if file_errors:
+        form.files.errors = list(file_errors)
     return render_template(
         "entries/edit.html", form=form, entry=entry, tag_rows=_tag_rows(tags),
         enrolments=enrolments_of(current_user.id), preview=preview, draft=draft,
-        conflict=conflict, templates=TEMPLATES, template=template,
+        conflict=conflict, templates=TEMPLATES, template=template, held=held,
         reflection_labels=vocabulary.REFLECTION, reflection_fields=REFLECTION_FIELDS,
         open_reflection=bool(template) or any(getattr(form, k).data for k in REFLECTION_FIELDS),
     ), status
