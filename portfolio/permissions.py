@@ -19,6 +19,7 @@ from portfolio.models import (
     FeedbackRequest,
     Framework,
     Role,
+    ShareLink,
     User,
     Visibility,
 )
@@ -138,6 +139,14 @@ def get_framework_or_404(code: str) -> Framework:
     if framework is None:
         abort(404)
     return framework
+
+
+def get_share_link_or_404(link_id: int, viewer: User) -> ShareLink:
+    """One of the viewer's own share links; anyone else's is a 404."""
+    link = db.session.get(ShareLink, link_id)
+    if link is None or link.learner_id != viewer.id:
+        abort(404)
+    return link
 
 
 def get_export_job_or_404(job_id: int, viewer: User) -> ExportJob:

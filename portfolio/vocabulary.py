@@ -49,6 +49,24 @@ REQUEST_STATES = {
     "withdrawn": _l("retirée"),
 }
 LANGUAGES = LANGUAGE_NAMES
+# The question a destructive action asks first, by endpoint: in a dialog with JavaScript
+# (data-confirm), on a page of its own without (forms.confirmation).
+CONFIRM = {
+    "entries.delete": _l("Supprimer définitivement cette entrée, ses versions et ses pièces "
+                         "jointes ?"),
+    "entries.discard_draft": _l("Abandonner ce brouillon ?"),
+    "feedback.withdraw": _l("Retirer cette demande ?"),
+    "feedback.delete_comment": _l("Supprimer ce commentaire ?"),
+    "exports.revoke_link": _l("Révoquer ce lien ? Il ne s'ouvrira plus."),
+    "account.logout_everywhere": _l("Se déconnecter de tous les appareils, celui-ci compris ?"),
+    "account.erase": _l("Effacer votre compte dans 30 jours ?"),
+    "admin.deactivate_user": _l("Désactiver ce compte ? La personne ne pourra plus se "
+                                "connecter ; ses données restent."),
+    "admin.unassign": _l("Retirer cette affectation ?"),
+    "admin.remove_member": _l("Retirer cette personne de la promotion ?"),
+    "admin_frameworks.unenrol": _l("Retirer cette inscription ? Les entrées et évaluations "
+                                   "restent."),
+}
 
 
 def init_app(app: Flask) -> None:
@@ -56,4 +74,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["vocabulary"] = SimpleNamespace(
         KINDS=KINDS, VISIBILITIES=VISIBILITIES, REFLECTION=REFLECTION,
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
-        REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES)
+        REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM)

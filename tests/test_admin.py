@@ -116,7 +116,8 @@ def test_admin_edits_deactivates_and_reactivates(client, login_as, make_user, ap
         "email": user.email, "name": "Nom Corrigé", "role": "referent", "locale": "en"},
         page=f"/admin/users/{user.id}")
     assert response.status_code == 302
-    post(client, f"/admin/users/{user.id}/deactivate", page=f"/admin/users/{user.id}")
+    post(client, f"/admin/users/{user.id}/deactivate", {"confirmed": "1"},
+         page=f"/admin/users/{user.id}")
     with app.app_context():
         stored = db.session.get(User, user.id)
         assert (stored.name, stored.role, stored.locale, stored.active) == (
@@ -128,7 +129,8 @@ def test_admin_edits_deactivates_and_reactivates(client, login_as, make_user, ap
 
 def test_admin_cannot_deactivate_themselves(client, login_as):
     admin = login_as("admin")
-    post(client, f"/admin/users/{admin.id}/deactivate", page=f"/admin/users/{admin.id}")
+    post(client, f"/admin/users/{admin.id}/deactivate", {"confirmed": "1"},
+         page=f"/admin/users/{admin.id}")
     assert client.get("/admin/users").status_code == 200
 
 
@@ -149,7 +151,7 @@ def test_admin_assigns_and_unassigns_referents(client, login_as, make_user, app)
         assignment_id = db.session.scalar(select(Assignment.id).where(
             Assignment.referent_id == boss.id))
     assert tutor.name in client.get(page).get_data(as_text=True)
-    post(client, f"/admin/assignments/{assignment_id}/delete", page=page)
+    post(client, f"/admin/assignments/{assignment_id}/delete", {"confirmed": "1"}, page=page)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 1
 
@@ -184,7 +186,7 @@ def test_admin_manages_cohorts(client, login_as, make_user, app):
                          page=cohort_path)
     assert response.status_code == 422
     assert learner.name in client.get(cohort_path).get_data(as_text=True)
-    post(client, f"{cohort_path}/members/{learner.id}/remove", page=cohort_path)
+    post(client, f"{cohort_path}/members/{learner.id}/remove", {"confirmed": "1"}, page=cohort_path)
     with app.app_context():
         assert db.session.scalar(select(Cohort)).members == []
 

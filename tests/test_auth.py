@@ -163,7 +163,7 @@ def test_logout_everywhere(client, make_user, app):
     login(client, user)
     other = app.test_client()
     login(other, user)
-    post(client, "/account/logout-everywhere")
+    post(client, "/account/logout-everywhere", {"confirmed": "1"})
     assert client.get("/account/").status_code == 302
     assert other.get("/account/").status_code == 302
 
@@ -174,7 +174,8 @@ def test_deactivation_ends_sessions(client, make_user, app):
     admin_client = app.test_client()
     admin = make_user("admin")
     login(admin_client, admin)
-    post(admin_client, f"/admin/users/{user.id}/deactivate", page=f"/admin/users/{user.id}")
+    post(admin_client, f"/admin/users/{user.id}/deactivate", {"confirmed": "1"},
+         page=f"/admin/users/{user.id}")
     assert client.get("/account/").status_code == 302
 
 
@@ -330,9 +331,9 @@ def test_api_tokens_end_with_the_logins(client, people, app, outbox, how):
         client.post(path, data={"password": new, "confirm": new,
                                 "csrf_token": csrf_token(client, path)})
     elif how == "log out everywhere":
-        post(client, "/account/logout-everywhere")
+        post(client, "/account/logout-everywhere", {"confirmed": "1"})
     else:
-        post(client, "/account/erase", {"password": people.learner.password})
+        post(client, "/account/erase", {"confirmed": "1", "password": people.learner.password})
     assert client.get("/api/v1/me", headers=api).status_code == 401, how
     with app.app_context():
         revoked = db.session.scalar(select(ShareLink.revoked_at))

@@ -9,6 +9,7 @@ in tests/test_admin.py (ADMIN_ROUTES) and the API in its OpenAPI document (tests
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import date
 from types import SimpleNamespace
@@ -64,7 +65,7 @@ MATRIX = {
     "account.create_token": ("POST", "/account/tokens", {"name": "t"},
                              {"anonymous": 302, **dict.fromkeys(ROLES[1:], 201)}),
     "account.revoke_token": ("POST", "/account/tokens/{api_token}/revoke", {}, NOBODY),
-    "account.erase": ("POST", "/account/erase", {"password": "wrong"},
+    "account.erase": ("POST", "/account/erase", {"password": "wrong", "confirmed": "1"},
                       dict.fromkeys(ROLES, 302)),
     "account.confirm_email": ("POST", "/account/email/confirm", {"password": "wrong"},
                               dict.fromkeys(ROLES, 302)),
@@ -78,10 +79,11 @@ MATRIX = {
     "entries.edit": ("GET", "/entries/{entry}/edit", None, NOBODY),
     "entries.update": ("POST", "/entries/{entry}", {"title": "Écrasé"}, NOBODY),
     "entries.history": ("GET", "/entries/{entry}/history", None, NOBODY),
-    "entries.delete": ("POST", "/entries/{entry}/delete", {}, NOBODY),
+    "entries.delete": ("POST", "/entries/{entry}/delete", {"confirmed": "1"}, NOBODY),
     "entries.autosave": ("POST", "/entries/draft", {"entry_id": "{entry}", "title": "x"},
                          {"anonymous": 401, **dict.fromkeys(ROLES[1:], 404)}),
-    "entries.discard_draft": ("POST", "/entries/draft/discard", {"entry_id": "{entry}"},
+    "entries.discard_draft": ("POST", "/entries/draft/discard",
+                              {"entry_id": "{entry}", "confirmed": "1"},
                               NOBODY),
     "entries.preview": ("POST", "/entries/preview", {"body": "**x**"}, USERS_200),
     "entries.picker": ("GET", "/entries/picker?q=c2", None, learner_only()),
@@ -92,13 +94,13 @@ MATRIX = {
                          referent_only(302)),
     "feedback.edit_comment": ("GET", "/comments/{comment}/edit", None, NOBODY),
     "feedback.update_comment": ("POST", "/comments/{comment}", {"body": "x"}, NOBODY),
-    "feedback.delete_comment": ("POST", "/comments/{comment}/delete", {}, NOBODY),
+    "feedback.delete_comment": ("POST", "/comments/{comment}/delete", {"confirmed": "1"}, NOBODY),
     "feedback.ask": ("POST", "/entries/{entry}/feedback-requests", {"referent": "{referent}"},
                      NOBODY),
     "feedback.index": ("GET", "/feedback", None,
                        only({"learner": 200, "referent": 200, "other_referent": 200})),
     "feedback.show": ("GET", "/feedback/{request}", None, referent_only()),
-    "feedback.withdraw": ("POST", "/feedback/{request}/withdraw", {}, NOBODY),
+    "feedback.withdraw": ("POST", "/feedback/{request}/withdraw", {"confirmed": "1"}, NOBODY),
     "feedback.close": ("POST", "/feedback/{request}/close", {}, NOBODY),
     "feedback.answer": ("POST", "/feedback/{request}/answer", {"body": "Vu."},
                         referent_only(302)),
@@ -128,11 +130,11 @@ MATRIX = {
     "exports.start_job": ("POST", "/export/jobs", {"format": "zip"}, learner_only(303)),
     "exports.job": ("GET", "/export/jobs/{export_job}", None, NOBODY),
     "exports.job_file": ("GET", "/export/jobs/{export_job}/file", None, NOBODY),
-    "exports.revoke_link": ("POST", "/export/links/{link}/revoke", {}, NOBODY),
+    "exports.revoke_link": ("POST", "/export/links/{link}/revoke", {"confirmed": "1"}, NOBODY),
     "exports.shared": ("GET", "/s/{token}", None, ALL),
     "exports.shared_file": ("GET", "/s/{token}/files/{attachment}", None, ALL),
     # These end the visitor's own session: they run last.
-    "account.logout_everywhere": ("POST", "/account/logout-everywhere", {},
+    "account.logout_everywhere": ("POST", "/account/logout-everywhere", {"confirmed": "1"},
                                   dict.fromkeys(ROLES, 302)),
     "auth.logout": ("POST", "/logout", {}, dict.fromkeys(ROLES, 302)),
 }
@@ -283,3 +285,39 @@ def test_an_entry_made_private_after_a_request_is_closed_to_the_referent(
     assert result.exit_code == 0, result.output
     assert all(SECRET_TITLE not in (m.subject + m.body) for m in outbox)
     assert [m.to for m in outbox] == []
+
+
+def test_every_destructive_action_asks_first_without_javascript(app, client, people, camille):
+    """Without JavaScript there is no dialog: the first post answers a page with the question
+    and nothing is done; the same post with `confirmed=1` (that page's button) does it."""
+    from portfolio.vocabulary import CONFIRM
+
+    who = {"learner": people.learner, "admin": people.admin}
+    asked = []
+    for role in ("learner", "admin"):
+        login(client, who[role])
+        for endpoint in CONFIRM:
+            if endpoint not in MATRIX or endpoint.startswith(("admin", "account.")):
+                continue
+            _method, url, data, _expected = MATRIX[endpoint]
+            form = {k: str(v).format(**vars(camille)) for k, v in (data or {}).items()
+                    if k != "confirmed"}
+            form["csrf_token"] = client.get("/csrf-token").json["token"]
+            response = client.post(url.format(**vars(camille)), data=form)
+            page = response.get_data(as_text=True)
+            if response.status_code == 404:
+                continue
+            assert response.status_code == 200, (endpoint, response.status_code)
+            assert str(CONFIRM[endpoint]) in html.unescape(page), endpoint
+            assert 'name="confirmed" value="1"' in page and "Non, revenir" in page
+            asked.append(endpoint)
+        client.post("/logout", data={"csrf_token": client.get("/csrf-token").json["token"]})
+    assert {"entries.delete", "feedback.delete_comment", "feedback.withdraw",
+            "exports.revoke_link"} <= set(asked)
+    with app.app_context():  # nothing was done
+        from portfolio.models import Comment, Entry, FeedbackRequest, ShareLink
+
+        assert db.session.get(Entry, camille.entry) is not None
+        assert db.session.get(Comment, camille.comment) is not None
+        assert db.session.get(FeedbackRequest, camille.request).state == "requested"
+        assert db.session.get(ShareLink, camille.link).revoked_at is None

@@ -221,7 +221,8 @@ def test_delete_removes_the_entry_its_versions_and_files(client, learner, app):
         stored = storage.path_of(attachment.stored_name)
     assert stored.exists() and stored.is_relative_to(path) and "photo" not in stored.name
     response = client.post(f"/entries/{entry_id}/delete",
-                           data={"csrf_token": csrf_token(client, f"/entries/{entry_id}")})
+                           data={"confirmed": "1",
+                                 "csrf_token": csrf_token(client, f"/entries/{entry_id}")})
     assert response.status_code == 302
     assert not stored.exists()
     assert client.get(f"/entries/{entry_id}").status_code == 404

@@ -75,7 +75,8 @@ def test_writing(client, people, entries, viewer, visibility, app):
     draft = client.post("/entries/draft", data={"csrf_token": token, "entry_id": str(entry_id),
                                                 "title": "x"})
     assert draft.status_code == (200 if owner else 404)
-    deleted = client.post(f"/entries/{entry_id}/delete", data={"csrf_token": token})
+    deleted = client.post(f"/entries/{entry_id}/delete",
+                          data={"confirmed": "1", "csrf_token": token})
     assert deleted.status_code == (302 if owner else 404)
     with app.app_context():
         still_there = db.session.get(Entry, entry_id) is not None

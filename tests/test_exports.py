@@ -296,7 +296,7 @@ def test_expired_revoked_and_wrong_links_answer_404(client, learner, world, app)
     with app.app_context():
         link_id = db.session.scalar(select(ShareLink.id))
     response = client.post(f"/export/links/{link_id}/revoke",
-                           data={"csrf_token": csrf_token(client, "/export")})
+                           data={"confirmed": "1", "csrf_token": csrf_token(client, "/export")})
     assert response.status_code == 302
     assert jury.get(path).status_code == 404
     assert jury.get(path + f"/files/{world.image}").status_code == 404
@@ -357,18 +357,20 @@ def test_erasure_grace_period_then_purge(client, learner, world, app, people, ru
             Entry.learner_id == people.learner.id)))
     assert all(f.exists() for f in files) and entry_ids
     token = csrf_token(client, "/account/")
-    refused = client.post("/account/erase", data={"csrf_token": token, "password": "faux"})
+    refused = client.post("/account/erase", data={"confirmed": "1", "csrf_token": token,
+                                                  "password": "faux"})
     assert refused.status_code == 302
     with app.app_context():
         assert db.session.get(User, people.learner.id).erase_requested_at is None
-    response = client.post("/account/erase", data={"csrf_token": token,
+    response = client.post("/account/erase", data={"confirmed": "1", "csrf_token": token,
                                                    "password": people.learner.password})
     assert response.headers["Location"].endswith("/login")
     # Logging in within the grace period cancels it.
     login(client, people.learner)
     with app.app_context():
         assert db.session.get(User, people.learner.id).erase_requested_at is None
-    client.post("/account/erase", data={"csrf_token": csrf_token(client, "/account/"),
+    client.post("/account/erase", data={"confirmed": "1",
+                                        "csrf_token": csrf_token(client, "/account/"),
                                         "password": people.learner.password})
     with time_machine.travel(datetime.now(UTC) + timedelta(days=29), tick=False):
         assert runner.invoke(args=["purge"]).exit_code == 0

@@ -97,7 +97,7 @@ def test_the_whole_loop(client, people, entry_id, app, outbox):
 def test_withdraw_before_an_answer_only(client, people, entry_id, app):
     ask(client, people, entry_id)
     item = request_row(app)
-    assert post(client, f"/feedback/{item.id}/withdraw").status_code == 302
+    assert post(client, f"/feedback/{item.id}/withdraw", {"confirmed": "1"}).status_code == 302
     assert request_row(app).state == "withdrawn"
     as_user(client, people.referent)
     assert "Aucune demande ici" in client.get("/feedback").get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_a_referent_who_is_not_assigned_can_neither_see_nor_answer(client, peopl
         assert client.get(f"/feedback/{item.id}").status_code == 404
         assert post(client, f"/feedback/{item.id}/answer",
                     {"body": "intrus"}).status_code == 404
-        assert post(client, f"/feedback/{item.id}/withdraw").status_code == 404
+        assert post(client, f"/feedback/{item.id}/withdraw", {"confirmed": "1"}).status_code == 404
     as_user(client, people.other_referent)
     assert "Migration" not in client.get("/feedback").get_data(as_text=True)
     assert request_row(app).state == "requested"
@@ -183,7 +183,7 @@ def test_comments_through_htmx_and_the_edit_window(client, people, entry_id, app
         response = post(client, f"/comments/{comment_id}", {"body": "réécrit après coup"},
                         headers=HX)
         assert response.status_code == 422
-        post(client, f"/comments/{comment_id}/delete")
+        post(client, f"/comments/{comment_id}/delete", {"confirmed": "1"})
         with app.app_context():
             kept = db.session.get(Comment, comment_id)
             assert kept is not None and kept.body == "Bravo Camille !"
@@ -195,7 +195,7 @@ def test_comments_through_htmx_and_the_edit_window(client, people, entry_id, app
         assert post(client, f"/comments/{comment_id}", {"body": "pirate"}).status_code == 404
         with app.app_context():
             own = db.session.scalar(select(Comment.id).where(Comment.body == "Merci !"))
-        assert post(client, f"/comments/{own}/delete").status_code == 302
+        assert post(client, f"/comments/{own}/delete", {"confirmed": "1"}).status_code == 302
         with app.app_context():
             assert db.session.get(Comment, own) is None
         empty = post(client, f"/entries/{entry_id}/comments", {"body": "  "}, headers=HX)
@@ -266,7 +266,7 @@ def test_email_opt_out_is_respected(client, people, entry_id, app, outbox):
 def test_deleting_an_entry_takes_its_thread_and_requests(client, people, entry_id, app):
     ask(client, people, entry_id)
     post(client, f"/entries/{entry_id}/comments", {"body": "Une note"})
-    assert post(client, f"/entries/{entry_id}/delete").status_code == 302
+    assert post(client, f"/entries/{entry_id}/delete", {"confirmed": "1"}).status_code == 302
     with app.app_context():
         for model in (Comment, FeedbackRequest, Notification):
             assert db.session.scalar(select(func.count(model.id))) == 0, model

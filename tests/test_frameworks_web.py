@@ -207,8 +207,8 @@ def test_unenrol(client, login_as, make_user, shipped, app, runner):
     runner.invoke(args=["enrol", "--learner", learner.email, "--framework", "ing-num"])
     with app.app_context():
         enrolment_id = db.session.scalar(select(Enrolment.id))
-    post(client, f"/admin/enrolments/{enrolment_id}/delete",
-              page=f"/admin/users/{learner.id}")
+    post(client, f"/admin/enrolments/{enrolment_id}/delete", {"confirmed": "1"},
+         page=f"/admin/users/{learner.id}")
     with app.app_context():
         assert db.session.scalar(select(Enrolment)) is None
 

@@ -12,7 +12,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from portfolio.db import db
-from portfolio.forms import ONE_LINE, apply_service_error
+from portfolio.forms import ONE_LINE, apply_service_error, confirmation
 from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import LoginSession
 from portfolio.services import ServiceError, accounts
@@ -132,6 +132,8 @@ def decline_email():
 @login_required
 def logout_everywhere():
     """End every login of this account, this one included."""
+    if asked := confirmation(url_for("account.settings")):
+        return asked
     accounts.close_all_login_sessions(current_user)
     session.clear()
     flash(_("Vous êtes déconnecté·e de tous vos appareils."), "info")
@@ -164,6 +166,8 @@ def erase():
     """Ask for the account to be erased after 30 days; logging in before then cancels it."""
     from portfolio.services import sharing
 
+    if asked := confirmation(url_for("account.settings") + "#erase"):
+        return asked
     try:
         sharing.request_erasure(current_user, request.form.get("password", ""))
     except ServiceError as error:

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from portfolio.auth import require_role
 from portfolio.db import db
 from portfolio.extensions import htmx
-from portfolio.forms import ONE_LINE, STRIP, apply_service_error
+from portfolio.forms import ONE_LINE, STRIP, apply_service_error, confirmation
 from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import Assignment, AssignmentKind, Cohort, Role, User
 from portfolio.presenters import enrol_form_context
@@ -177,6 +177,8 @@ def update_user(user_id: int):
 def deactivate_user(user_id: int):
     """Stop an account from logging in."""
     user = _user_or_404(user_id)
+    if asked := confirmation(url_for("admin.user", user_id=user.id)):
+        return asked
     if user.id == current_user.id:
         flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
     else:
@@ -233,6 +235,8 @@ def unassign(assignment_id: int):
     """Remove a referent from a learner."""
     assignment = db.get_or_404(Assignment, assignment_id)
     learner_id = assignment.learner_id
+    if asked := confirmation(url_for("admin.user", user_id=learner_id)):
+        return asked
     directory.unassign_referent(assignment)
     flash(_("Affectation retirée."), "success")
     return redirect(url_for("admin.user", user_id=learner_id))
@@ -314,6 +318,8 @@ def remove_member(cohort_id: int, user_id: int):
     user = _user_or_404(user_id)
     if user not in cohort.members:
         abort(404)
+    if asked := confirmation(url_for("admin.cohort", cohort_id=cohort.id)):
+        return asked
     directory.remove_from_cohort(cohort, user)
     flash(_("%(name)s retiré·e de la promotion.", name=user.name), "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))

@@ -11,6 +11,7 @@ from wtforms import BooleanField
 
 from portfolio.auth import require_role
 from portfolio.db import db
+from portfolio.forms import confirmation
 from portfolio.models import Cohort, Enrolment, Role, User
 from portfolio.permissions import get_framework_or_404
 from portfolio.services import ServiceError
@@ -97,6 +98,8 @@ def unenrol(enrolment_id: int):
     """End an enrolment (entries and assessments stay)."""
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     learner_id = enrolment.learner_id
+    if asked := confirmation(url_for("admin.user", user_id=learner_id) + "#enrolments"):
+        return asked
     enrolment_service.unenrol(enrolment)
     flash(_("Inscription retirée."), "success")
     return redirect(url_for("admin.user", user_id=learner_id) + "#enrolments")

@@ -24,9 +24,10 @@ from portfolio.db import db
 from portfolio.exports import build_model, exportable_entries
 from portfolio.exports.html import write_html
 from portfolio.extensions import htmx
+from portfolio.forms import confirmation
 from portfolio.models import Entry, Role
 from portfolio.pagecache import cached
-from portfolio.permissions import get_export_job_or_404
+from portfolio.permissions import get_export_job_or_404, get_share_link_or_404
 from portfolio.services import ServiceError, export_jobs
 from portfolio.services import sharing as service
 from portfolio.text import parse_int, parse_ints
@@ -170,6 +171,9 @@ def create_link():
 @login_required
 @role_required(Role.LEARNER)
 def revoke_link(link_id: int):
+    get_share_link_or_404(link_id, current_user)
+    if asked := confirmation(url_for("exports.index") + "#links"):
+        return asked
     try:
         service.revoke(current_user, link_id)
     except ServiceError:

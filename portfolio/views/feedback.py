@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portfolio import vocabulary
 from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
+from portfolio.forms import confirmation
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import Comment, Notification, RequestState, Role
 from portfolio.pagecache import cached
@@ -142,6 +143,9 @@ def _learner_action(request_id: int, action, message: str):
 @bp.post("/feedback/<id:request_id>/withdraw")
 @login_required
 def withdraw(request_id: int):
+    item = get_request_or_404(request_id, current_user)
+    if asked := confirmation(url_for("feedback.show", request_id=item.id)):
+        return asked
     return _learner_action(request_id, service.withdraw, _("Demande retirée."))
 
 
@@ -221,6 +225,8 @@ def update_comment(comment_id: int):
 def delete_comment(comment_id: int):
     item = _comment_or_404(comment_id)
     entry = item.entry
+    if asked := confirmation(url_for("entries.show", entry_id=entry.id) + "#comments"):
+        return asked
     try:
         with attempt():
             service.delete_comment(current_user, item)

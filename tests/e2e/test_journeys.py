@@ -200,3 +200,37 @@ def test_a_chosen_file_survives_a_preview_and_a_refused_form(new_page, live, peo
     page.wait_for_url(re.compile(r"/entries/\d+$"))
     assert page.inner_text("main").count("plan.png") == (1 if javascript else 2)
     assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_deleting_an_entry_asks_first(new_page, live, people, make_entry, app, javascript):
+    """With JavaScript a dialog asks (accepted here) and the entry goes at once; without it a
+    page asks, "Non, revenir" keeps the entry and "Oui, confirmer" deletes it."""
+    from portfolio.db import db
+    from portfolio.models import Entry
+
+    entry_id = make_entry(title="Brouillon à jeter")
+    page = new_page(javascript)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries/{entry_id}")
+    button = page.locator("form.entry-delete button")
+    assert button.is_visible()
+    if javascript:
+        page.evaluate("() => { window.confirm = (question) => question.startsWith('Supprimer'); }")
+        with page.expect_request(lambda r: r.method == "POST") as sent:
+            button.click()
+        assert "confirmed=1" in sent.value.post_data  # asked once, in the dialog
+        page.wait_for_url(re.compile(r"/entries$"))
+    else:
+        button.click()
+        page.wait_for_selector("text=Oui, confirmer")
+        assert "Supprimer définitivement cette entrée" in page.inner_text("h1")
+        page.click("text=Non, revenir")
+        page.wait_for_url(re.compile(rf"/entries/{entry_id}$"))
+        page.locator("form.entry-delete button").click()
+        page.click("text=Oui, confirmer")
+        page.wait_for_url(re.compile(r"/entries$"))
+    assert "Entrée supprimée" in page.inner_text("main")
+    with app.app_context():
+        assert db.session.get(Entry, entry_id) is None
+    assert page.watch.clean(), vars(page.watch)

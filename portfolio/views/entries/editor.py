@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 
 from portfolio.auth import role_required
 from portfolio.db import db
-from portfolio.forms import apply_service_error
+from portfolio.forms import apply_service_error, confirmation
 from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import REFLECTION_FIELDS, Role
 from portfolio.permissions import get_entry_or_404
@@ -179,6 +179,8 @@ def update(entry_id: int):
 def delete(entry_id: int):
     """Delete an entry, its versions and files."""
     entry = get_entry_or_404(entry_id, current_user, edit=True)
+    if asked := confirmation(url_for("entries.show", entry_id=entry.id)):
+        return asked
     service.delete_entry(entry)
     drafts.discard_draft(current_user, entry_id)
     flash(_("Entrée supprimée."), "success")
@@ -233,6 +235,9 @@ def discard_draft():
     entry = None
     if entry_id is not None:
         entry = get_entry_or_404(entry_id, current_user, edit=True)
+    back = url_for("entries.edit", entry_id=entry.id) if entry else url_for("entries.new")
+    if asked := confirmation(back):
+        return asked
     drafts.discard_draft(current_user, entry.id if entry else None)
     flash(_("Brouillon abandonné."), "info")
     if entry:
