@@ -227,7 +227,9 @@ def export_framework(code, fmt):
 @click.option("--framework", "framework_code", required=True, help="The référentiel's code.")
 @click.option("--blocks", default="", help="Comma-separated block codes (default: all); "
               "the transversal sub-blocks are always included.")
-def enrol(learner, cohort, framework_code, blocks):
+@click.option("--replace", is_flag=True, help="With --cohort: also replace the blocks of "
+              "learners already enrolled in this référentiel (kept by default).")
+def enrol(learner, cohort, framework_code, blocks, replace):
     """Enrol a learner (or a whole cohort) in a référentiel."""
     from portfolio.services import enrolments
     from portfolio.services.frameworks import check_exists
@@ -243,7 +245,9 @@ def enrol(learner, cohort, framework_code, blocks):
             found = directory.find_cohort(cohort)
             if found is None:
                 raise click.ClickException(f"No cohort named {cohort!r}.")
-            done = enrolments.enrol_cohort(found, framework, codes)
+            done, kept = enrolments.enrol_cohort(found, framework, codes, replace=replace)
+            for member in kept:
+                info(f"Kept learner {member.id}'s own blocks (--replace to replace them).")
     except ServiceError as error:
         _fail(error)
     db.session.commit()

@@ -145,6 +145,11 @@ def referent_home_context(referent: User, assignments) -> dict:
 # Administration --------------------------------------------------------------------------------
 
 
-def enrol_form_context() -> dict:
-    """What the enrolment form needs: the référentiels and their blocks."""
-    return {"enrol_frameworks": frameworks_service.list_frameworks(with_blocks=True)}
+def enrol_form_context(chosen: str | None = None) -> dict:
+    """What the enrolment form needs: the référentiels, and the one whose blocks it shows
+    (`?framework=` of the page, else the first): a bloc is only ever offered with its own
+    référentiel."""
+    frameworks = frameworks_service.list_frameworks(with_blocks=True)
+    selected = next((f for f in frameworks if f.code == chosen), frameworks[0] if frameworks
+                    else None)
+    return {"enrol_frameworks": frameworks, "enrol_selected": selected}

@@ -133,9 +133,21 @@ def test_admin_enrols_a_learner_in_some_blocks(client, login_as, make_user, ship
     login_as("admin")
     learner = make_user("learner")
     page = f"/admin/users/{learner.id}"
+    # The form shows the blocks of one référentiel: the first, or the one asked for.
+    form = client.get(page).get_data(as_text=True)
+    assert 'value="ing-info:BLOC1"' in form and 'value="ing-num:C1"' not in form
+    form = client.get(f"{page}?framework=ing-num").get_data(as_text=True)
+    assert 'value="ing-num:C1"' in form and 'value="ing-info:BLOC1"' not in form
+    # A bloc of another référentiel ticked (a stale page, a forged form) enrols in nothing.
     response = post(client, f"/admin/users/{learner.id}/enrolments", {
-        "framework": "ing-info", "blocks": ["ing-info:BLOC1", "ing-info:BLOC7", "ing-num:C1"]},
-        page=page)
+        "framework": "ing-info", "blocks": ["ing-info:BLOC1", "ing-num:C4"]}, page=page)
+    assert response.status_code == 302
+    shown = client.get(page).get_data(as_text=True)
+    assert "ing-num:C4" in shown and "rien n&#39;a été inscrit" in shown.replace("'", "&#39;")
+    with app.app_context():
+        assert db.session.scalar(select(Enrolment)) is None
+    response = post(client, f"/admin/users/{learner.id}/enrolments", {
+        "framework": "ing-info", "blocks": ["ing-info:BLOC1", "ing-info:BLOC7"]}, page=page)
     assert response.status_code == 302
     with app.app_context():
         enrolment = db.session.scalar(select(Enrolment))
@@ -176,10 +188,28 @@ def test_enrol_a_whole_cohort(client, login_as, make_user, shipped, app, runner)
             directory.add_to_cohort(cohort, db.session.get(User, learner.id))
         db.session.commit()
         cohort_id = cohort.id
-    post(client, f"/admin/cohorts/{cohort_id}/enrolments", {"framework": "ing-num"},
-              page=f"/admin/cohorts/{cohort_id}")
+    cohort_page = f"/admin/cohorts/{cohort_id}"
+    assert "Aucun membre n'est encore inscrit" in client.get(cohort_page).get_data(
+        as_text=True)
+    # One learner chose their own blocks first: the cohort's enrolment keeps them.
+    runner.invoke(args=["enrol", "--learner", a.email, "--framework", "ing-num",
+                        "--blocks", "C4"])
+    post(client, f"{cohort_page}/enrolments", {"framework": "ing-num"}, page=cohort_page)
+    page = client.get(cohort_page).get_data(as_text=True)
+    assert "1 apprenti·e inscrit·e à « ing-num »" in page
+    assert "1 apprenti·e déjà inscrit·e garde les blocs" in page and a.name in page
+    assert "ing-num (2 apprenti·es sur 2)" in page  # the page says what the cohort follows
     with app.app_context():
-        assert sorted(e.learner_id for e in db.session.scalars(select(Enrolment))) == [a.id, b.id]
+        by_learner = {e.learner_id: [x.code for x in e.blocks]
+                      for e in db.session.scalars(select(Enrolment))}
+        assert sorted(by_learner) == [a.id, b.id] and "C4" in by_learner[a.id]
+        assert by_learner[b.id] == []  # all blocks
+    post(client, f"{cohort_page}/enrolments", {"framework": "ing-num", "replace": "1"},
+         page=cohort_page)
+    with app.app_context():
+        assert [e.blocks for e in db.session.scalars(select(Enrolment))] == [[], []]
+    title = client.get(cohort_page).get_data(as_text=True).split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and "Apprentis 2027" in title and len(title) < 120
     result = runner.invoke(args=["enrol", "--cohort", "Apprentis 2027", "--framework",
                                  "ing-info", "--blocks", "BLOC1,BLOC2,BLOC3,BLOC5"])
     assert result.exit_code == 0, result.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.db import db
@@ -40,11 +40,33 @@ def enrol(learner: User, framework: Framework, block_codes: list[str] | None = N
     return enrolment
 
 
-def enrol_cohort(cohort: Cohort, framework: Framework,
-                 block_codes: list[str] | None = None) -> list[Enrolment]:
-    """Enrol every learner of a cohort."""
-    return [enrol(member, framework, block_codes) for member in cohort.members
-            if member.role == Role.LEARNER]
+def enrol_cohort(cohort: Cohort, framework: Framework, block_codes: list[str] | None = None,
+                 *, replace: bool = False) -> tuple[list[Enrolment], list[User]]:
+    """Enrol every learner of a cohort; those already enrolled in this référentiel keep the
+    blocks chosen for them unless `replace`. Returns the enrolments made (or replaced) and the
+    learners left as they were."""
+    _blocks_for(framework, block_codes)  # unknown blocks refuse the whole cohort, before anyone
+    already = set(db.session.scalars(select(Enrolment.learner_id).where(
+        Enrolment.framework_id == framework.id)))
+    done, kept = [], []
+    for member in cohort.members:
+        if member.role != Role.LEARNER:
+            continue
+        if member.id in already and not replace:
+            kept.append(member)
+        else:
+            done.append(enrol(member, framework, block_codes))
+    return done, kept
+
+
+def enrolment_counts(cohort: Cohort) -> list[tuple[Framework, int]]:
+    """The référentiels the cohort's members follow, with how many of them follow each."""
+    ids = [m.id for m in cohort.members]
+    if not ids:
+        return []
+    return [tuple(row) for row in db.session.execute(
+        select(Framework, func.count(Enrolment.id)).join(Enrolment.framework)
+        .where(Enrolment.learner_id.in_(ids)).group_by(Framework.id).order_by(Framework.code))]
 
 
 def unenrol(enrolment: Enrolment) -> None:

@@ -20,7 +20,7 @@ from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import Assignment, AssignmentKind, Cohort, Role, User
 from portfolio.presenters import enrol_form_context
 from portfolio.services import ServiceError, accounts, directory
-from portfolio.services.enrolments import enrolments_of
+from portfolio.services.enrolments import enrolment_counts, enrolments_of
 from portfolio.services.user_import import import_users_csv
 from portfolio.text import parse_int
 from portfolio.unit_of_work import attempt
@@ -139,7 +139,7 @@ def _render_user(user: User, form=None, assign_form=None, status=200):
     if user.role == Role.LEARNER:
         context["assignments"] = directory.assignments_of_learner(user)
         context["enrolments"] = enrolments_of(user.id)
-        context.update(enrol_form_context())
+        context.update(enrol_form_context(request.args.get("framework")))
     elif user.role == Role.REFERENT:
         context["assignments"] = directory.assignments_of_referent(user)
     return render_template("admin/user.html", **context), status
@@ -283,7 +283,8 @@ def cohorts():
 
 def _render_cohort(cohort: Cohort, form=None, status=200):
     return render_template("admin/cohort.html", cohort=cohort, form=form or MemberForm(),
-                           **enrol_form_context()), status
+                           followed=enrolment_counts(cohort),
+                           **enrol_form_context(request.args.get("framework"))), status
 
 
 @bp.get("/cohorts/<id:cohort_id>")

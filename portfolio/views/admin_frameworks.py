@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
@@ -73,8 +74,14 @@ def export_framework(code: str):
 def _enrol_from_form():
     framework = service.check_exists(request.form.get("framework", ""))
     prefix = f"{framework.code}:"
-    codes = [v[len(prefix):] for v in request.form.getlist("blocks") if v.startswith(prefix)]
-    return framework, codes
+    ticked = request.form.getlist("blocks")
+    foreign = [v for v in ticked if not v.startswith(prefix)]
+    if foreign:  # never enrol in something else than what was ticked
+        raise ServiceError(_("Les blocs cochés (%(codes)s) ne sont pas dans « %(fw)s » : rien "
+                             "n'a été inscrit. Choisissez d'abord le référentiel, puis ses "
+                             "blocs.", codes=", ".join(foreign), fw=framework.code),
+                           field="blocks")
+    return framework, [v[len(prefix):] for v in ticked]
 
 
 @bp.post("/users/<id:user_id>/enrolments")
@@ -112,12 +119,20 @@ def enrol_cohort(cohort_id: int):
     try:
         with attempt():
             framework, codes = _enrol_from_form()
-            done = enrolment_service.enrol_cohort(cohort, framework, codes)
+            done, kept = enrolment_service.enrol_cohort(
+                cohort, framework, codes, replace=request.form.get("replace") == "1")
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(_("%(count)d apprenti·e(s) inscrit·e(s) à « %(fw)s ».", count=len(done),
-                fw=framework.code), "success")
+        flash(ngettext("%(num)d apprenti·e inscrit·e à « %(fw)s ».",
+                       "%(num)d apprenti·es inscrit·es à « %(fw)s ».", len(done),
+                       fw=framework.code), "success")
+        if kept:
+            flash(ngettext("%(num)d apprenti·e déjà inscrit·e garde les blocs choisis pour "
+                           "elle ou lui : %(names)s.",
+                           "%(num)d apprenti·es déjà inscrit·es gardent les blocs choisis pour "
+                           "eux : %(names)s.", len(kept),
+                           names=", ".join(m.name for m in kept)), "info")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
 
 
