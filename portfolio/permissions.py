@@ -114,6 +114,11 @@ def can_referent_assess(viewer: User, learner_id: int) -> bool:
     return is_referent_of(viewer, learner_id)
 
 
+def get_followed_learner(viewer: User, learner_id: int) -> User | None:
+    """One of the referent's learners, else None (a filter naming anyone else shows nothing)."""
+    return db.session.get(User, learner_id) if is_referent_of(viewer, learner_id) else None
+
+
 def get_learner_or_404(learner_id: int, viewer: User) -> User:
     """A learner whose progress the viewer may see; anyone else is a 404."""
     learner = db.session.get(User, learner_id)

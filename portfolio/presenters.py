@@ -30,8 +30,10 @@ from portfolio.services.progress import Progress
 def render_entry(entry, *, status: int = 200, request_form=None, request_error=None,
                  comment_error=None, comment_body: str = ""):
     """The entry page, with its thread and requests (and a refused form's message)."""
+    mine = current_user.id == entry.learner_id
     return render_template("entries/show.html", entry=entry, kind_labels=vocabulary.KINDS,
-                           visibility_labels=vocabulary.VISIBILITIES,
+                           visibility_labels=vocabulary.VISIBILITIES if mine
+                           else vocabulary.VISIBILITIES_SEEN, mine=mine,
                            reflection_labels=vocabulary.REFLECTION,
                            reflection_fields=REFLECTION_FIELDS,
                            can_edit=can_edit_entry(current_user, entry),

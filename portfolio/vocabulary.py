@@ -23,6 +23,12 @@ VISIBILITIES = {
     "referents": _l("Tuteurs : vous et vos tuteurs"),
     "jury": _l("Jury : vos tuteurs, et le jury si vous la mettez dans un export"),
 }
+# The same, as a tutor reads them on someone else's entry (not the learner's "vous").
+VISIBILITIES_SEEN = {
+    "private": _l("Privée"),
+    "referents": _l("Lisible par ses tuteurs"),
+    "jury": _l("Lisible par ses tuteurs et par le jury"),
+}
 REFLECTION = {
     "situation": _l("La situation"),
     "actions": _l("Ce que j'ai fait"),
@@ -72,6 +78,7 @@ CONFIRM = {
 def init_app(app: Flask) -> None:
     """Give every template the vocabulary (`vocabulary.ROLES[...]`)."""
     app.jinja_env.globals["vocabulary"] = SimpleNamespace(
-        KINDS=KINDS, VISIBILITIES=VISIBILITIES, REFLECTION=REFLECTION,
+        KINDS=KINDS, VISIBILITIES=VISIBILITIES, VISIBILITIES_SEEN=VISIBILITIES_SEEN,
+        REFLECTION=REFLECTION,
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
         REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM)

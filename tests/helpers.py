@@ -36,7 +36,7 @@ def login(client, user, remember: bool = False, password: str | None = None):
 
 def as_user(client, user):
     """Log out whoever is logged in, then log in as `user` (returned)."""
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    client.post("/logout", data={"csrf_token": client.get("/csrf-token").json["token"]})
     response = login(client, user)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return user

@@ -112,3 +112,27 @@ def test_anonymous_visitors_are_sent_to_login(client, entries):
     for path in (f"/entries/{ids['jury']}", f"/attachments/{files['jury']}", "/entries"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_tutor_sees_whose_entry_it_is(client, people, make_entry):
+    """Cards and the entry page name the learner; the visibility reads in the third person;
+    no empty "Demandes de retour" heading; the page titles say whose entries they are."""
+    from tests.helpers import as_user
+
+    entry_id = make_entry(title="Refonte du pipeline", visibility="referents")
+    as_user(client, people.referent)
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "Entrée de Camille Martin" in page
+    assert "Lisible par ses tuteurs" in page and "vous et vos tuteurs" not in page
+    assert "Demandes de retour" not in page
+    timeline = client.get(f"/entries?learner={people.learner.id}").get_data(as_text=True)
+    assert "<title>Entrées de Camille Martin" in timeline
+    assert '<strong class="author">Camille Martin</strong>' in timeline
+    assert "<title>Entrées de mes apprentis" in client.get("/entries").get_data(as_text=True)
+    # Naming a learner one does not follow names nobody.
+    other = client.get(f"/entries?learner={people.other_learner.id}").get_data(as_text=True)
+    assert "Yanis" not in other
+    as_user(client, people.learner)
+    mine = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "Entrée de Camille" not in mine and "vous et vos tuteurs" in mine
+    assert "Demandes de retour" in mine  # the learner's own: where to ask

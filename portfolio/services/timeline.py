@@ -143,7 +143,7 @@ def _page(query, page: int, page_size: int):
             .limit(page_size).offset((page - 1) * page_size)
             .options(selectinload(Entry.tags).selectinload(EntryTag.competency)
                      .selectinload(Competency.framework),
-                     selectinload(Entry.attachments)))
+                     selectinload(Entry.attachments), selectinload(Entry.learner)))
 
 
 def _page_counted(query, page: int, page_size: int) -> tuple[list[Entry], int]:
