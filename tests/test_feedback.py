@@ -282,3 +282,45 @@ def test_mails_speak_the_recipients_language(client, people, entry_id, app, outb
     post(client, f"/entries/{entry_id}/comments", {"body": "Un mot"})
     assert outbox[-1].subject == "New comment from Sophie Durand"
     assert "commented on" in outbox[-1].body
+
+
+def test_the_tutor_answers_with_what_they_need_in_view(client, people, app):
+    """The answer form shows, per compétence: its full title, the learner's self level and
+    why, the tutor's current level, the criteria ticked and the "en quoi"; the entry's files;
+    the learner then reads which levels came with the answer."""
+    import io
+
+    from tests.helpers import png_bytes
+
+    login(client, people.learner)
+    c21 = people.competencies["C2.1"]
+    with app.app_context():
+        from portfolio.models import Competency
+
+        criterion = db.session.get(Competency, c21).criteria[0]
+        criterion_id, criterion_text = criterion.id, criterion.text
+    entry_id = create(client, visibility="referents",
+                      files=(io.BytesIO(png_bytes()), "maquette.png"),
+                      **tag_fields(c21, criteria=[str(criterion_id)], how="le schéma en 3NF"))
+    post(client, f"/learners/{people.learner.id}/competencies/{c21}/self",
+         {"level": "2", "justification": "Je progresse sur la modélisation."})
+    ask(client, people, entry_id)
+    item = request_row(app)
+    as_user(client, people.referent)
+    page = html.unescape(client.get(f"/feedback/{item.id}").get_data(as_text=True))
+    form = page.split('class="card answer-form"')[1].split("</form>")[0]
+    with app.app_context():
+        from portfolio.models import Competency
+
+        title = db.session.get(Competency, c21).title
+    assert title in form
+    assert "Auto-évaluation de Camille Martin : <strong>2 · En cours d'acquisition" in form
+    assert "Je progresse sur la modélisation." in form
+    assert "Votre niveau actuel : aucun" in form
+    assert criterion_text[:60] in form and "le schéma en 3NF" in form
+    assert "maquette.png" in page
+    post(client, f"/feedback/{item.id}/answer", {"body": "Bien vu.", f"level-{c21}": "3"})
+    as_user(client, people.learner)
+    page = html.unescape(client.get(f"/feedback/{item.id}").get_data(as_text=True))
+    given = page.split("Niveau donné avec cette réponse")[1].split("</ul>")[0]
+    assert "C2.1" in given and "3 ·" in given

@@ -47,6 +47,9 @@ class Assessment(Base):
     justification: Mapped[str] = mapped_column(Text, default="")
     # Entries the justification points to (ids of the learner's entries).
     entry_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # The feedback request whose answer set this level (the learner reads it with the answer).
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_requests.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     competency: Mapped[Competency] = relationship()

@@ -47,6 +47,23 @@ def current(learner_id: int, competency_id: int, source: str) -> Assessment | No
         .order_by(Assessment.id.desc()).limit(1))
 
 
+def current_levels(learner_id: int, competency_ids: list[int]
+                   ) -> dict[tuple[int, str], Assessment]:
+    """The learner's latest level per (compétence, source) for these compétences, one query."""
+    if not competency_ids:
+        return {}
+    rows = db.session.scalars(select(Assessment).where(
+        Assessment.id.in_(latest_ids([learner_id])),
+        Assessment.competency_id.in_(competency_ids)))
+    return {(a.competency_id, a.source): a for a in rows}
+
+
+def given_with(request_id: int) -> list[Assessment]:
+    """The levels a referent set with their answer to this request."""
+    return list(db.session.scalars(select(Assessment).where(
+        Assessment.request_id == request_id).order_by(Assessment.id)))
+
+
 def history(learner_id: int, competency_id: int) -> list[Assessment]:
     """Every assessment of the compétence, both sources, oldest first."""
     return list(db.session.scalars(
@@ -85,11 +102,11 @@ def _check_entries(learner_id: int, entry_ids: list[int]) -> list[int]:
 
 
 def _add(learner_id: int, assessor: User, source: Source, competency: Competency, level: int,
-         justification: str, entry_ids: list[int]) -> Assessment:
+         justification: str, entry_ids: list[int], request_id: int | None = None) -> Assessment:
     assessment = Assessment(learner_id=learner_id, competency_id=competency.id,
                             assessor_id=assessor.id, source=source.value, level=level,
                             justification=justification, entry_ids=entry_ids,
-                            created_at=utcnow())
+                            request_id=request_id, created_at=utcnow())
     db.session.add(assessment)
     db.session.flush()
     return assessment
@@ -120,14 +137,15 @@ def assess_self(learner: User, competency: Competency, level, justification: str
 
 
 def assess_as_referent(referent: User, learner: User, competency: Competency, level,
-                       comment: str | None = "") -> Assessment:
-    """A referent's level for one of their learners, with an optional comment."""
+                       comment: str | None = "", request_id: int | None = None) -> Assessment:
+    """A referent's level for one of their learners, with an optional comment (and the
+    feedback request it answers, if any)."""
     if not is_referent_of(referent, learner.id):
         raise ServiceError(_("Vous ne suivez pas cet·te apprenti·e."), code="forbidden")
     _check_competency(learner.id, competency)
     level = _check_level(competency, level)
     return _add(learner.id, referent, Source.REFERENT, competency, level,
-                _clean_justification(comment), [])
+                _clean_justification(comment), [], request_id)
 
 
 def evidence_entries(learner_id: int, competency_ids: list[int], limit: int = MAX_ENTRIES

@@ -127,7 +127,8 @@ def answer(referent: User, request: FeedbackRequest, body: str | None,
         assessments.assess_as_referent(referent, learner, db.session.get(Competency,
                                                                          competency_id),
                                        level, (comments or {}).get(competency_id)
-                                       or _("Retour sur « %(title)s »", title=entry.title))
+                                       or _("Retour sur « %(title)s »", title=entry.title),
+                                       request_id=request.id)
     _event(request, RequestState.ANSWERED, referent)
     db.session.flush()
     notify(learner, "answer", actor=referent, entry=entry, request=request)

@@ -22,7 +22,9 @@ from portfolio.permissions import (
 )
 from portfolio.presenters import entry_feedback_context, render_entry
 from portfolio.services import ServiceError, notifications
+from portfolio.services import assessments as assessment_service
 from portfolio.services import feedback as service
+from portfolio.services.frameworks import find_competency
 from portfolio.text import parse_int
 from portfolio.unit_of_work import attempt
 
@@ -95,11 +97,18 @@ def _render_request(item, *, error=None, status=200):
             then_html = render_markdown(then.body)  # the same single path as the entry page
         except MarkdownRefused:
             then_html = None
+    can_answer = can_answer_request(current_user, item)
+    tagged = [t.competency_id for t in entry.tags]
     return render_template(
         "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
+        levels=assessment_service.current_levels(item.learner_id, tagged) if can_answer else {},
+        given=assessment_service.given_with(item.id) if item.answer else [],
+        scale_labels={step["value"]: step["label"] for step in scale},
+        tag_titles={key: found.title for key in (then.tags if then else [])
+                    if (found := find_competency(key)) is not None},
         then_html=then_html,
         field_labels=vocabulary.ENTRY_FIELDS, error=error, form=request.form if error else {},
-        can_answer=can_answer_request(current_user, item), shows_now=shows_now,
+        can_answer=can_answer, shows_now=shows_now,
         title=entry.title if shows_now else (then.title if then else ""),
         is_learner=current_user.id == item.learner_id, scale=scale,
         state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status
