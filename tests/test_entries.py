@@ -283,3 +283,33 @@ def test_a_tag_keeps_its_compétence_across_a_reimport(client, learner, people, 
     saved = edit(client, entry_id, 1, title="Toujours là",
                  **tag_fields(people.competencies["C1.2"]))
     assert saved.status_code == 302
+
+
+def test_the_competence_search_works_without_javascript(client, people, app):
+    """Enter in the search sends the form (its first button, "Aperçu"): the answer lists the
+    matches, what was typed stays, and choosing one adds its row without saving anything;
+    "oe" finds "œ" (mettre en œuvre)."""
+    import re
+
+    from portfolio.models import Competency, Entry
+
+    login(client, people.learner)
+    with app.app_context():
+        target = db.session.scalar(select(Competency).where(Competency.title.contains("œ")))
+        assert target is not None, "the seed has a compétence with œ in its title"
+        word = next(w for w in target.title.split() if "œ" in w).replace("œ", "oe")
+        target_id, target_code = target.id, target.code
+    page = client.post("/entries", data=entry_form(client, action="preview", picker_q=word),
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert f'value="{word}"' in page
+    assert re.search(rf'<button type="submit" class="link" name="pick" value="{target_id}">',
+                     page)
+    form = entry_form(client, pick=str(target_id), picker_q=word)
+    form.pop("action")  # the pressed button is the only one sent
+    page = client.post("/entries", data=form, content_type="multipart/form-data")
+    assert page.status_code == 200  # shown again, not saved
+    text = page.get_data(as_text=True)
+    assert f'name="tags-{target_id}-competency"' in text and f">{target_code}<" in text
+    assert re.search(rf'id="tags-{target_id}-how"[^>]*autofocus', text)
+    with app.app_context():
+        assert db.session.scalar(select(Entry)) is None

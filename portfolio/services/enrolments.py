@@ -86,6 +86,24 @@ def enrolments_of(learner_id: int) -> list[Enrolment]:
         .join(Enrolment.framework).order_by(Framework.code)))
 
 
+def find_enrolled_competencies(learner_id: int, query: str, limit: int = 15
+                               ) -> list[Competency]:
+    """The compétences of the learner's blocks whose code or title hold every word typed
+    (accents and ligatures forgiven)."""
+    from portfolio.services.frameworks import fold
+
+    words = fold(query[:100]).split()
+    if not words:
+        return []
+    found = []
+    for enrolment in enrolments_of(learner_id):
+        for block in enrolment.block_list():
+            for competency in block.current_competencies:
+                if all(w in fold(f"{competency.code} {competency.title}") for w in words):
+                    found.append(competency)
+    return found[:limit]
+
+
 def enrolled_competency_ids(learner_id: int) -> set[int]:
     """Ids of the current compétences of the learner's enrolled blocks."""
     return {c.id for e in enrolments_of(learner_id) for b in e.block_list()

@@ -207,9 +207,14 @@ def load_shipped_frameworks() -> list[ImportReport]:
     return reports
 
 
+# Ligatures Unicode does not decompose: "mettre en oeuvre" must find "mettre en œuvre".
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
 def fold(text: str) -> str:
-    """Lower-case without accents, for search that forgives "evaluer" for "évaluer"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower-case without accents or ligatures, for search that forgives "evaluer" for
+    "évaluer" and "oeuvre" for "œuvre"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

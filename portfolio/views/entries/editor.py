@@ -19,8 +19,10 @@ from portfolio.permissions import get_entry_or_404
 from portfolio.services import ServiceError, drafts
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as service
-from portfolio.services.enrolments import enrolled_competency_ids, enrolments_of
-from portfolio.services.frameworks import fold
+from portfolio.services.enrolments import (
+    enrolled_competency_ids,
+    find_enrolled_competencies,
+)
 from portfolio.text import parse_int, parse_ints
 from portfolio.unit_of_work import attempt, keep_on_refusal
 from portfolio.views.entries import bp
@@ -28,6 +30,7 @@ from portfolio.views.entries.forms import (
     TEMPLATES,
     EntryForm,
     _tag_rows,
+    editor_action,
     entry_data,
     parse_tags,
     render_editor,
@@ -74,7 +77,7 @@ def create():
     form = EntryForm()
     tags = parse_tags(request.form)
     held, refused = _hold_files(form)
-    action = request.form.get("action", "save")
+    action = editor_action(request.form)
     if action != "save":
         return render_editor(form, tags, held=held, file_errors=refused,
                              preview=_preview_of(form.body.data))
@@ -141,7 +144,7 @@ def update(entry_id: int):
     form = EntryForm()
     tags = parse_tags(request.form)
     held, refused = _hold_files(form)
-    action = request.form.get("action", "save")
+    action = editor_action(request.form)
     if action != "save":
         return render_editor(form, tags, entry=entry, held=held, file_errors=refused,
                              preview=_preview_of(form.body.data))
@@ -250,16 +253,9 @@ def discard_draft():
 @role_required(Role.LEARNER)
 def picker():
     """Compétences of the learner's blocks matching the words typed (code or title)."""
-    words = fold((request.args.get("q") or request.args.get("picker_q") or "")[:100]).split()
-    results = []
-    if words:
-        for enrolment in enrolments_of(current_user.id):
-            for block in enrolment.block_list():
-                for competency in block.current_competencies:
-                    haystack = fold(f"{competency.code} {competency.title}")
-                    if all(w in haystack for w in words):
-                        results.append(competency)
-    return render_template("entries/_picker_results.html", results=results[:15])
+    query = request.args.get("q") or request.args.get("picker_q") or ""
+    return render_template("entries/_picker_results.html",
+                           results=find_enrolled_competencies(current_user.id, query))
 
 
 @bp.get("/entries/tag-row")

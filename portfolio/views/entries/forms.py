@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -24,7 +24,7 @@ from portfolio import vocabulary
 from portfolio.db import db
 from portfolio.models import REFLECTION_FIELDS, Competency
 from portfolio.services import entries as service
-from portfolio.services.enrolments import enrolments_of
+from portfolio.services.enrolments import enrolments_of, find_enrolled_competencies
 from portfolio.text import parse_int, parse_ints
 
 TEMPLATES = {
@@ -105,7 +105,18 @@ def parse_tags(form) -> list[service.TagData]:
     added = parse_int(form.get("add_competency"))
     if form.get("action") == "add_tag" and added is not None:
         rows.append(service.TagData(added))
+    picked = parse_int(form.get("pick"))  # a search result chosen without JavaScript
+    if picked is not None:
+        rows.append(service.TagData(picked))
     return rows
+
+
+def editor_action(form) -> str:
+    """What the editor's submission asks: save, preview, add a tag row. A search result chosen
+    without JavaScript is a button of its own (`pick`): it adds, it never saves."""
+    if "pick" in form:
+        return "add_tag"
+    return form.get("action", "save")
 
 
 def _answer(key: str, value: str | None) -> str:
@@ -133,10 +144,18 @@ def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None
                    draft=None, conflict=None, template=None, held=(), file_errors=()):
     if file_errors:
         form.files.errors = list(file_errors)
+    # Without JavaScript, Enter in the compétence search sends the form: answer its results
+    # here (what was typed stays in the field), unless a result was just chosen.
+    picker_q = "" if "pick" in request.form else (request.form.get("picker_q") or "")[:100]
+    picker_results = find_enrolled_competencies(current_user.id, picker_q) if picker_q else None
     return render_template(
         "entries/edit.html", form=form, entry=entry, tag_rows=_tag_rows(tags),
         enrolments=enrolments_of(current_user.id), preview=preview, draft=draft,
         conflict=conflict, templates=TEMPLATES, template=template, held=held,
+        picker_q=picker_q, picker_results=picker_results,
+        # The row just added without JavaScript takes the focus (and the page scrolls to it).
+        focus_tag=tags[-1].competency_id if tags and editor_action(request.form) == "add_tag"
+        else None,
         reflection_labels=vocabulary.REFLECTION, reflection_fields=REFLECTION_FIELDS,
         open_reflection=bool(template) or any(getattr(form, k).data for k in REFLECTION_FIELDS),
     ), status
