@@ -79,7 +79,10 @@ def _competency_or_404(person: User, competency_id: int) -> tuple[Progress, obje
 @login_required
 def competency(learner_id: int, competency_id: int):
     """One compétence of a learner: criteria, levels and their history, evidence."""
-    person = get_learner_or_404(learner_id, current_user)
+    return _competency_page(get_learner_or_404(learner_id, current_user), competency_id)
+
+
+def _competency_page(person: User, competency_id: int, refused: dict | None = None):
     progress, item = _competency_or_404(person, competency_id)
     history = service.history(person.id, competency_id)
     entries = list(db.session.scalars(
@@ -97,7 +100,7 @@ def competency(learner_id: int, competency_id: int):
         evidence={competency_id: entries[:service.MAX_ENTRIES]}
         if current_user.id == person.id else {},
         can_self=can_self_assess(current_user, person.id),
-        can_referent=can_referent_assess(current_user, person.id))
+        can_referent=can_referent_assess(current_user, person.id), refused=refused)
 
 
 def _step_chart(progress: Progress, history) -> Markup | None:
@@ -156,8 +159,13 @@ def _set_level(learner_id: int, competency_id: int, source: Source):
     except ServiceError as error:
         if htmx:
             return _row_response(person, competency_id, error=error, pending=level)
-        flash(error.message, "error")
-        return redirect(_back(person, item) + f"#competency-{competency_id}")
+        # Without JavaScript: the page again, the message at the compétence (its field takes
+        # the focus, so the page opens there), what was typed kept.
+        refused = dict(cid=competency_id, error=error, pending=level, form=request.form)
+        if request.form.get("from") == "competency":
+            return _competency_page(person, competency_id, refused)[0], 422
+        return render_template("progress/assessment.html", refused=refused,
+                               **_page_context(person, item.framework.code)), 422
     if htmx:
         return _row_response(person, competency_id, saved=True)
     flash(_("Niveau enregistré pour %(code)s.", code=item.code), "success")
