@@ -37,10 +37,21 @@ def command_line_locale() -> str:
     return "fr" if (value or "").lower().startswith("fr") else "en"
 
 
+def _isodate(value: str, fmt: str = "long") -> str:
+    """A date stored as YYYY-MM-DD, in the reader's words ("2 novembre 2026")."""
+    from datetime import date
+
+    try:
+        return format_date(date.fromisoformat(value), fmt)
+    except ValueError:
+        return value
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else "")
+    app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else "")
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

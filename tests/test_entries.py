@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -153,8 +155,9 @@ def test_edit_keeps_versions_and_shows_a_readable_diff(client, learner, app):
     assert response.status_code == 302
     history = client.get(f"/entries/{entry_id}/history").get_data(as_text=True)
     assert "ligne deux" in history and "ligne 2" in history and "Nouveau titre" in history
-    assert '<del class="diff-delete">− ligne deux</del>' in history
-    assert '<ins class="diff-insert">+ ligne 2</ins>' in history
+    assert re.search(r'<del class="diff-line diff-delete">.*?− ligne deux</del>', history)
+    assert re.search(r'<ins class="diff-line diff-insert">.*?\+ ligne 2</ins>', history)
+    assert "\n" not in history.split('<div class="diff">')[1].split("</div>")[0]  # no blank lines
     with app.app_context():
         versions = db.session.scalars(select(EntryRevision.version).where(
             EntryRevision.entry_id == entry_id).order_by(EntryRevision.version)).all()
@@ -313,3 +316,26 @@ def test_the_competence_search_works_without_javascript(client, people, app):
     assert re.search(rf'id="tags-{target_id}-how"[^>]*autofocus', text)
     with app.app_context():
         assert db.session.scalar(select(Entry)) is None
+
+
+def test_the_history_reads_as_words_and_lists_every_version(client, people, app):
+    """Visibility and kind as words, the tags' criteria and "en quoi" changes, every version
+    listed with a link to what it changed."""
+    login(client, people.learner)
+    c21 = people.competencies["C2.1"]
+    with app.app_context():
+        criteria = db.session.scalars(select(Criterion).where(
+            Criterion.competency_id == c21).order_by(Criterion.position)).all()
+        first, second = criteria[0], criteria[1]
+        first_id, second_text = first.id, second.text
+        second_id = second.id
+    entry_id = create(client, visibility="private", **tag_fields(c21, [str(first_id)], "avant"))
+    edit(client, entry_id, 1, visibility="referents", kind="project",
+         **tag_fields(c21, [str(first_id), str(second_id)], "après"))
+    page = html.unescape(client.get(f"/entries/{entry_id}/history").get_data(as_text=True))
+    assert "− Privée" in page and "+ Lisible par ses tuteurs" in page
+    assert "+ Projet" in page
+    assert "− " + "    → avant" in page and "+     → après" in page
+    assert "+     ✓ " + " ".join(second_text.split())[:40] in page
+    assert "2 versions" in page and f"/entries/{entry_id}/history?from=1&amp;to=2" in \
+        client.get(f"/entries/{entry_id}/history").get_data(as_text=True)

@@ -174,6 +174,9 @@ class EntryRevision(Base):
     visibility: Mapped[str] = mapped_column(String(12))
     reflection: Mapped[dict] = mapped_column(JSON, default=dict)
     tags: Mapped[list] = mapped_column(JSON, default=list)  # compétence keys "fw:CODE"
+    # What each tag said then: {"fw:CODE": {"criteria": [texts], "how": text}} (None before
+    # this was kept: those versions show their keys only).
+    tag_details: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     entry: Mapped[Entry] = relationship(back_populates="revisions")

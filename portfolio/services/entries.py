@@ -171,7 +171,7 @@ def _apply_tags(entry: Entry, tags: list[TagData]) -> None:
 
 
 def _snapshot(entry: Entry) -> None:
-    keys = []
+    keys, details = [], {}
     if entry.tags:
         ids = [t.competency_id for t in entry.tags]
         rows = db.session.execute(select(Competency.id, Competency.code, Competency.framework_id)
@@ -179,10 +179,13 @@ def _snapshot(entry: Entry) -> None:
         codes = dict(db.session.execute(select(Framework.id, Framework.code)).all())
         by_id = {cid: f"{codes[fw]}:{code}" for cid, code, fw in rows}
         keys = [by_id[t.competency_id] for t in entry.tags if t.competency_id in by_id]
+        details = {by_id[t.competency_id]: {"criteria": [c.text for c in t.criteria],
+                                            "how": t.how or ""}
+                   for t in entry.tags if t.competency_id in by_id}
     entry.revisions.append(EntryRevision(
         version=entry.version, title=entry.title, body=entry.body, kind=entry.kind,
         occurred_on=entry.occurred_on, context=entry.context, visibility=entry.visibility,
-        reflection=dict(entry.reflection or {}), tags=keys))
+        reflection=dict(entry.reflection or {}), tags=keys, tag_details=details))
 
 
 def create_entry(learner: User, data: EntryData) -> Entry:
@@ -246,11 +249,24 @@ def revision(entry: Entry, version: int) -> EntryRevision | None:
         EntryRevision.entry_id == entry.id, EntryRevision.version == version))
 
 
+def _tags_text(rev: EntryRevision) -> str:
+    """The tags of a version, one line each, with the criteria ticked and the "en quoi"
+    under them, so that a line diff shows which of them changed."""
+    lines = []
+    for key in rev.tags or []:
+        lines.append(key.split(":", 1)[-1])
+        said = (rev.tag_details or {}).get(key) or {}
+        lines += [f"    ✓ {' '.join(text.split())[:160]}" for text in said.get("criteria", [])]
+        if said.get("how"):
+            lines.append(f"    → {said['how']}")
+    return "\n".join(lines)
+
+
 def _fields_of(rev: EntryRevision) -> list[tuple[str, str]]:
     reflection = rev.reflection or {}
     return ([("title", rev.title), ("context", rev.context or ""),
              ("occurred_on", rev.occurred_on.isoformat()), ("kind", rev.kind),
-             ("visibility", rev.visibility), ("tags", ", ".join(rev.tags or [])),
+             ("visibility", rev.visibility), ("tags", _tags_text(rev)),
              ("body", rev.body)]
             + [(k, str(reflection.get(k) or "")) for k in REFLECTION_FIELDS])
 

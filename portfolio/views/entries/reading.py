@@ -34,6 +34,6 @@ def history(entry_id: int):
     if old_rev is None or new_rev is None:
         abort(404)
     return render_template("entries/history.html", entry=entry, versions=versions,
-                           old=old_rev, new=new_rev,
+                           revisions=entry.revisions, old=old_rev, new=new_rev,
                            diff=service.diff_revisions(old_rev, new_rev),
                            field_labels=vocabulary.ENTRY_FIELDS)
