@@ -157,8 +157,8 @@ def test_the_referent_sees_the_version_asked_and_the_changes_since(client, peopl
     page = text(client.get(f"/feedback/{item.id}"))
     assert "telle qu'elle était (version 1)" in page
     assert "Elle a changé depuis (version 2" in page
-    assert '<del class="diff-delete">− ligne B</del>' in page
-    assert '<ins class="diff-insert">+ ligne B corrigée</ins>' in page
+    assert re.search(r'<del class="diff-line diff-delete">.*?− ligne B</del>', page)
+    assert re.search(r'<ins class="diff-line diff-insert">.*?\+ ligne B corrigée</ins>', page)
 
 
 def test_comments_through_htmx_and_the_edit_window(client, people, entry_id, app):
