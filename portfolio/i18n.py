@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portfolio.extensions import babel
@@ -47,11 +47,32 @@ def _isodate(value: str, fmt: str = "long") -> str:
         return value
 
 
+def _decimal(value, digits: int = 1) -> str:
+    """A number as the reader writes it: "2,5" in French, "2.5" in English."""
+    if value is None:
+        return "—"
+    return format_decimal(round(value, digits), format=f"#,##0.{'0' * digits}")
+
+
+def _filesize(size: int) -> str:
+    """A file size people read: "812 o", "14,2 Ko", "3,1 Mo" (English: B, kB, MB)."""
+    fr = str(get_locale() or "fr").startswith("fr")
+    for limit, unit_fr, unit_en in ((1024, "o", "B"), (1024 ** 2, "Ko", "kB"),
+                                    (float("inf"), "Mo", "MB")):
+        if size < limit or limit == float("inf"):
+            divisor = limit / 1024 if limit > 1024 else 1
+            shown = format_decimal(size / divisor, format="#,##0" if divisor == 1 else "#,##0.0")
+            return f"{shown}\u00a0{unit_fr if fr else unit_en}"
+    return str(size)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else "")
     app.jinja_env.filters["isodate"] = _isodate
+    app.jinja_env.filters["decimal"] = _decimal
+    app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else "")
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

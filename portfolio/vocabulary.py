@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portfolio.i18n import LANGUAGE_NAMES
 
@@ -75,10 +76,21 @@ CONFIRM = {
 }
 
 
+def role_count(role: str, count: int) -> str:
+    """"3 apprenti·es", "1 membre du jury": a number of people of a role, agreed."""
+    return {
+        "learner": ngettext("%(num)d apprenti·e", "%(num)d apprenti·es", count),
+        "referent": ngettext("%(num)d tuteur·rice", "%(num)d tuteur·rices", count),
+        "jury": ngettext("%(num)d membre du jury", "%(num)d membres du jury", count),
+        "admin": ngettext("%(num)d administrateur·rice", "%(num)d administrateur·rices", count),
+    }.get(role, f"{count} {role}")
+
+
 def init_app(app: Flask) -> None:
     """Give every template the vocabulary (`vocabulary.ROLES[...]`)."""
     app.jinja_env.globals["vocabulary"] = SimpleNamespace(
         KINDS=KINDS, VISIBILITIES=VISIBILITIES, VISIBILITIES_SEEN=VISIBILITIES_SEEN,
         REFLECTION=REFLECTION,
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
-        REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM)
+        REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM,
+        role_count=role_count)

@@ -140,7 +140,8 @@ def test_html_is_self_contained_and_holds_exactly_the_selection(client, learner,
     with app.app_context():
         (progress,) = progress_of(people.learner.id)
         for block in progress.blocks:
-            expected = "—" if block.self_mean is None else f"{block.self_mean:.1f}"
+            expected = "—" if block.self_mean is None else \
+                f"{block.self_mean:.1f}".replace(".", ",")  # French decimals
             row = re.search(rf'<th scope="row">{block.block.code}</th>\s*<td>([^<(]+)', html)
             assert row and row.group(1).strip() == expected, block.block.code
     assert html.count('class="series series-self"') == 1 and 'class="gap-mark"' in html
@@ -460,3 +461,26 @@ def test_the_html_export_says_its_charset_once(client, learner, world):
     response = client.get("/export/download/html")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_the_jury_pdf_reads_as_a_finished_dossier(client, learner, world, app, people):
+    """French dates and decimals, compétences with their titles, the images drawn, headers
+    and page numbers, no page holding only a heading, a file named after the learner."""
+    pdf = PdfReader(io.BytesIO(download(client, "pdf")))
+    pages = [" ".join((p.extract_text() or "").split()) for p in pdf.pages]
+    text = " ".join(pages)
+    assert "2026-05-04" not in text and "4 mai 2026" in text
+    assert "C2.1 Analyser le problème posé" in text
+    assert "ing-num:C2.1" not in text
+    assert re.search(r"\b2 / \d+\b", pages[1])  # page numbers from the second page on
+    for number, page in enumerate(pages, 1):
+        # A page must hold more than its running header, footer and one heading.
+        body = page.replace(people.learner.name, "").replace("Portfolio", "")
+        assert len(body) > 60, (number, page)
+    images = sum(len(page.images) for page in pdf.pages)
+    assert images >= 1  # the entry's image is drawn, not named only
+    with app.app_context():
+        from portfolio.services.sharing import export_name
+
+        name = export_name(db.session.get(User, people.learner.id), date(2026, 12, 1), "pdf")
+    assert name == "portfolio-camille-martin-2026-12-01.pdf"

@@ -2,6 +2,7 @@
 
 import io
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -248,12 +249,32 @@ def test_demo_loads_the_référentiels_and_enrolments(runner, app):
     assert "ing-info, ing-num" in result.stderr
     with app.app_context():
         assert db.session.query(Enrolment).count() == 2
-    # Camille has written and self-assessed, so the radar has something to show; once only.
+    # Camille's year tells a story once only: entries over months, some for the jury, levels
+    # that progress (so every past comparison has something), an answered and a pending request.
     runner.invoke(args=["demo"])
     with app.app_context():
-        from portfolio.models import Assessment, Entry
-        assert db.session.query(Entry).count() == 2
-        assert db.session.query(Assessment).count() == 9
+        from portfolio.models import Assessment, Entry, FeedbackRequest
+        from portfolio.services.demo import ENTRIES, LEVELS
+
+        entries = db.session.query(Entry).all()
+        assert len(entries) == len(ENTRIES)
+        assert sum(e.visibility == "jury" for e in entries) >= 3
+        days = sorted((date.today() - e.occurred_on).days for e in entries)
+        assert days[0] < 30 and days[-1] > 300
+        given = sum(len(s) + len(t) for _c, s, t in LEVELS) + 1  # + the answer's level
+        assert db.session.query(Assessment).count() == given
+        ages = {(date.today() - a.created_at.date()).days for a in db.session.query(Assessment)}
+        assert max(ages) > 300 and min(ages) == 0
+        assert sorted(r.state for r in db.session.query(FeedbackRequest)) == [
+            "answered", "requested"]
+        assert any(e.attachments for e in entries)
+    from portfolio.exports import build_model
+    from portfolio.services import sharing
+
+    with app.app_context():
+        camille = db.session.scalar(select(User).where(User.email.startswith("camille")))
+        model = build_model(camille, sharing.selection_of(camille))
+        assert len(model["entries"]) >= 3  # a newcomer's first jury export is not empty
 
 
 @pytest.mark.parametrize("content,name", [

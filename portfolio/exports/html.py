@@ -41,21 +41,29 @@ def offline_html(html: str, attachments: dict[int, dict], href: AttachmentHref) 
         url, text = match.group(1), match.group(2)
         if url.startswith("#"):
             return match.group(0)
-        return f'{text} <span class="url">&lt;{url}&gt;</span>' if text != url else \
+        # A printed dossier cannot be clicked: the address follows the words, discreetly.
+        return f'{text} <span class="url">({url})</span>' if text != url else \
             f'<span class="url">{url}</span>'
 
     return Markup(_LINK.sub(link, _OWN_IMAGE.sub(image, html or "")))  # noqa: S704
 
 
-def write_html(model: dict, href: AttachmentHref | None = None, *, noindex: bool = False) -> str:
-    """The whole portfolio as one HTML document (a string)."""
+def write_html(model: dict, href: AttachmentHref | None = None, *, noindex: bool = False,
+               images_only: bool = False) -> str:
+    """The whole portfolio as one HTML document (a string). `href` says where each file is
+    (None: not in this export); `images_only`: it only gives images (the PDF's data: URLs), so
+    other files are named without a link."""
     from portfolio import vocabulary
 
     href = href or (lambda item: None)
     attachments = {a["id"]: a for e in model["entries"] for a in e["attachments"]}
     entries = {e["id"]: e for e in model["entries"]}
+    # Images the text does not show already are drawn after it.
+    shown = {e["id"]: {int(i) for _a, i, _b in _OWN_IMAGE.findall(e["body_html"] or "")}
+             for e in model["entries"]}
     return render_template(
-        "exports/portfolio.html", m=model, entries=entries,
+        "exports/portfolio.html", m=model, entries=entries, shown=shown,
+        file_href=(lambda a: None) if images_only else href, image_href=href,
         radars={f["code"]: radar_of(f, f"radar-{f['code']}") for f in model["frameworks"]},
-        body=lambda html: offline_html(html, attachments, href), href=href, noindex=noindex,
+        body=lambda html: offline_html(html, attachments, href), noindex=noindex,
         reflection_labels=vocabulary.REFLECTION)

@@ -26,16 +26,37 @@ def write_json(model: dict) -> str:
     return json.dumps(model, ensure_ascii=False, indent=2)
 
 
-def _refuse_fetch(url: str, *args, **kwargs):
-    # The HTML is self-contained: WeasyPrint must not fetch anything (no SSRF, no file read).
-    raise ValueError(f"no fetching from an export ({url[:60]})")
+def _fetcher():
+    """WeasyPrint fetches nothing from an export (no SSRF, no file read): the only resources
+    are the learner's own images, inlined by write_pdf as data: URLs."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=False)
 
 
-def write_pdf(model: dict, out: BinaryIO) -> None:
-    """The same content as the HTML file, as a PDF (WeasyPrint, no browser)."""
+MAX_INLINE_IMAGE = 8 * 1024 * 1024  # larger evidence images are listed, not drawn
+
+
+def write_pdf(model: dict, out: BinaryIO, paths: dict[int, Path] | None = None) -> None:
+    """The same content as the HTML file, as a PDF (WeasyPrint, no browser); the images
+    attached to entries are drawn in it, scaled to the page."""
+    import base64
+
     from weasyprint import HTML
 
-    HTML(string=write_html(model), url_fetcher=_refuse_fetch, base_url=None).write_pdf(out)
+    if paths is None:
+        paths = attachment_paths(model)
+
+    def inline(item: dict) -> str | None:
+        path = paths.get(item["id"])
+        if not item["content_type"].startswith("image/") or path is None or \
+                not path.exists() or path.stat().st_size > MAX_INLINE_IMAGE:
+            return None
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"data:{item['content_type']};base64,{data}"
+
+    HTML(string=write_html(model, inline, images_only=True), url_fetcher=_fetcher(),
+         base_url=None).write_pdf(out)
 
 
 def write_leap2a(model: dict) -> str:

@@ -79,15 +79,15 @@ def run_export(job_id: int) -> None:
     learner = db.session.get(User, job.learner_id)
     if learner is None:
         return
-    fmt = job.format
+    fmt, locale = job.format, learner.locale
     _set(job, state="running", progress=10, attempts=job.attempts + 1, started_at=utcnow())
     name = f"{secrets.token_hex(16)}.{fmt}"
     target = folder() / name
     try:
         model = build_model(learner, selection_of(learner))
-        paths = attachment_paths(model) if fmt == "zip" else None
+        paths = attachment_paths(model) if fmt in ("zip", "pdf") else None
         _set(job, progress=30)  # the commit also ends the read: SQLite's lock is free
-        handle = write_export(model, fmt, paths)  # seconds, without touching the database
+        handle = write_export(model, fmt, paths, locale)  # seconds, without the database
         _set(job, progress=90)
         temporary = folder() / f".{name}.part"
         with handle, open(temporary, "wb") as out:

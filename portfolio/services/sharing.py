@@ -79,14 +79,35 @@ FORMATS = {  # format -> (content type, file extension)
 TEXT_FORMATS = ("html", "json")  # small enough to answer from memory
 
 
+def export_name(learner: User, day, extension: str) -> str:
+    """The file name a jury keeps: "portfolio-camille-martin-2026-12-01.pdf" (ASCII, so that
+    every mail client and archive keeps it)."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", learner.name).encode("ascii", "ignore").decode()
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in ascii_name.lower()).split())
+    return f"portfolio-{slug[:60] or 'export'}-{day.isoformat()}.{extension}"
+
+
 def export_file(learner: User, fmt: str):
     """The learner's export (their saved selection) in a format, as an open temporary file:
     in memory while small, on disk past 8 MB (a ZIP of large files stays out of memory)."""
-    return write_export(build_model(learner, selection_of(learner)), fmt)
+    return write_export(build_model(learner, selection_of(learner)), fmt,
+                        locale=learner.locale)
 
 
-def write_export(model: dict, fmt: str, paths: dict | None = None):
-    """An export model written in a format, as an open temporary file (see export_file)."""
+def write_export(model: dict, fmt: str, paths: dict | None = None, locale: str | None = None):
+    """An export model written in a format, as an open temporary file (see export_file); in
+    the learner's language (`locale`), else the école's default, whoever or whatever asks
+    (a terminal in English, a worker)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _write_export(model, fmt, paths)
+
+
+def _write_export(model: dict, fmt: str, paths: dict | None):
     from portfolio.exports.html import write_html
     from portfolio.exports.writers import write_json, write_pdf, write_zip
 
@@ -96,7 +117,7 @@ def write_export(model: dict, fmt: str, paths: dict | None = None):
     elif fmt == "json":
         handle.write(write_json(model).encode("utf-8"))
     elif fmt == "pdf":
-        write_pdf(model, handle)
+        write_pdf(model, handle, paths)
     else:
         write_zip(model, handle, paths)
     handle.seek(0)

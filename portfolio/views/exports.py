@@ -99,7 +99,7 @@ def download(fmt: str):
         abort(404)
     mimetype, extension = service.FORMATS[fmt]
     handle = service.export_file(current_user, fmt)
-    name = f"portfolio-{date.today().isoformat()}.{extension}"
+    name = service.export_name(current_user, date.today(), extension)
     if fmt in service.TEXT_FORMATS:  # small: answered as bytes, which the page cache keeps
         with handle:  # (send_file closes the others' when their answer is sent)
             response = Response(handle.read(), mimetype=mimetype)
@@ -142,7 +142,7 @@ def job_file(job_id: int):
     if job.state != "done":
         abort(404)
     mimetype, extension = service.FORMATS[job.format]
-    name = f"portfolio-{job.created_at.date().isoformat()}.{extension}"
+    name = service.export_name(current_user, job.created_at.date(), extension)
     try:
         path = export_jobs.path_of(job)
         response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import jsonify, send_file
 
 from portfolio.api import (
@@ -29,7 +31,7 @@ def post_export(args):
     fmt = args["payload"]["format"]
     mimetype, extension = sharing_service.FORMATS[fmt]
     return send_file(sharing_service.export_file(me(), fmt), mimetype=mimetype, as_attachment=True,
-                     download_name=f"portfolio.{extension}")
+                     download_name=sharing_service.export_name(me(), date.today(), extension))
 
 
 @operation("/share-links", "GET", summary="The caller's share links", tag="exports",
