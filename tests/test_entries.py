@@ -90,10 +90,21 @@ def test_a_competency_outside_the_learners_blocks_is_refused(client, learner, pe
     assert "n&#39;appartient pas à sa compétence" in response.get_data(as_text=True)
 
 
-def test_a_template_prefills_the_reflection_prompts(client, learner):
-    page = client.get("/entries/new?template=situation").get_data(as_text=True)
-    assert "Quel était le contexte ?" in page
-    assert "Qu&#39;ai-je fait, concrètement" in page
+def test_a_template_shows_its_prompts_beside_the_fields(client, learner):
+    """The prompts are hints beside empty fields (nothing to delete before writing), the kind
+    stays the learner's for a situation, and they stay through a preview."""
+    page = html.unescape(client.get("/entries/new?template=situation").get_data(as_text=True))
+    assert re.search(r'<p class="hint prompt" id="situation-prompt">Quel était le contexte \?',
+                     page)
+    assert "Qu'ai-je fait, concrètement" in page
+    assert re.search(r'<textarea id="situation"[^>]*aria-describedby="situation-prompt"[^>]*>'
+                     r"</textarea>", page)
+    assert re.search(r'<option selected value="work_placement">', page)
+    again = html.unescape(client.post("/entries", data=entry_form(
+        client, action="preview", template="situation"),
+        content_type="multipart/form-data").get_data(as_text=True))
+    assert 'id="situation-prompt"' in again and 'name="template" value="situation"' in again
+    # Old drafts kept a prompt as text: a prompt left as it was is still not an answer.
     # A prompt left as it was is not saved as an answer; what is written after it is.
     entry_id = create(client, situation="Quel était le contexte ? Qui était là, quel était "
                                         "l'enjeu ?\n", actions="Qu'ai-je fait ?\nJ'ai codé.")
@@ -103,7 +114,7 @@ def test_a_template_prefills_the_reflection_prompts(client, learner):
     page = client.get("/entries/new?template=period").get_data(as_text=True)
     assert "Quelle période" in page
     page = client.get("/entries/new?template=self_assessment").get_data(as_text=True)
-    assert "Quelle compétence j&#39;évalue" in page
+    assert "Quelle compétence j'évalue" in page
 
 
 def test_preview_without_javascript_and_with_htmx(client, learner):
@@ -339,3 +350,13 @@ def test_the_history_reads_as_words_and_lists_every_version(client, people, app)
     assert "+     ✓ " + " ".join(second_text.split())[:40] in page
     assert "2 versions" in page and f"/entries/{entry_id}/history?from=1&amp;to=2" in \
         client.get(f"/entries/{entry_id}/history").get_data(as_text=True)
+
+
+def test_the_edit_page_shows_the_preview_and_a_way_back(client, learner):
+    entry_id = create(client, body="Un **texte** déjà écrit")
+    page = client.get(f"/entries/{entry_id}/edit").get_data(as_text=True)
+    preview = page.split('id="preview"')[1].split("</div>")[0]
+    assert "<strong>texte</strong>" in preview and "L&#39;aperçu apparaît ici" not in preview
+    assert f'<a class="button" href="/entries/{entry_id}">Annuler</a>' in page
+    assert '<a class="button" href="/entries">Annuler</a>' in client.get(
+        "/entries/new").get_data(as_text=True)

@@ -13,7 +13,6 @@ from flask_wtf.csrf import generate_csrf
 from portfolio.auth import role_required
 from portfolio.db import db
 from portfolio.forms import apply_service_error, confirmation
-from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import REFLECTION_FIELDS, Role
 from portfolio.permissions import get_entry_or_404
 from portfolio.services import ServiceError, drafts
@@ -33,6 +32,7 @@ from portfolio.views.entries.forms import (
     editor_action,
     entry_data,
     parse_tags,
+    preview_of,
     render_editor,
 )
 
@@ -48,10 +48,9 @@ def new():
     template = TEMPLATES.get(request.args.get("template", ""))
     if draft is not None and not template:
         form, tags = _form_from_draft(draft.data)
-    elif template:
+    elif template and template["kind"]:
+        # The prompts show beside the fields (render_editor), never as text to delete.
         form.kind.data = template["kind"]
-        for key, prompt in template["prompts"].items():
-            getattr(form, key).data = f"{prompt}\n"
     competency = parse_int(request.args.get("competency"))
     if competency is not None and competency in enrolled_competency_ids(current_user.id):
         tags.append(service.TagData(competency))
@@ -80,7 +79,7 @@ def create():
     action = editor_action(request.form)
     if action != "save":
         return render_editor(form, tags, held=held, file_errors=refused,
-                             preview=_preview_of(form.body.data))
+                             preview=preview_of(form.body.data))
     if not form.validate_on_submit() or refused:
         return render_editor(form, tags, held=held, file_errors=refused, status=422)
     try:
@@ -147,7 +146,7 @@ def update(entry_id: int):
     action = editor_action(request.form)
     if action != "save":
         return render_editor(form, tags, entry=entry, held=held, file_errors=refused,
-                             preview=_preview_of(form.body.data))
+                             preview=preview_of(form.body.data))
     if not form.validate_on_submit() or refused:
         return render_editor(form, tags, entry=entry, held=held, file_errors=refused,
                              status=422)
@@ -190,18 +189,11 @@ def delete(entry_id: int):
     return redirect(url_for("entries.index"))
 
 
-def _preview_of(text: str | None):
-    try:
-        return render_markdown(text or "")
-    except MarkdownRefused as refusal:
-        return refusal
-
-
 @bp.post("/entries/preview")
 @login_required
 def preview():
     """The text as it will read, through the same render_markdown() as the page."""
-    return render_template("entries/_preview.html", preview=_preview_of(request.form.get("body")))
+    return render_template("entries/_preview.html", preview=preview_of(request.form.get("body")))
 
 
 @bp.post("/entries/draft")

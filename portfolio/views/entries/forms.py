@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portfolio import vocabulary
 from portfolio.db import db
+from portfolio.markdown import MarkdownRefused, render_markdown
 from portfolio.models import REFLECTION_FIELDS, Competency
 from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolments_of, find_enrolled_competencies
@@ -29,7 +30,8 @@ from portfolio.text import parse_int, parse_ints
 
 TEMPLATES = {
     "situation": {
-        "label": _l("Analyse d'une situation"), "kind": "reflection",
+        # Any situation, a work-placement task as well: the kind stays the learner's choice.
+        "label": _l("Analyse d'une situation"), "kind": None,
         "prompts": {
             "situation": _l("Quel était le contexte ? Qui était là, quel était l'enjeu ?"),
             "actions": _l("Qu'ai-je fait, concrètement, et pourquoi ainsi ?"),
@@ -140,8 +142,21 @@ def _tag_rows(tags: list[service.TagData]) -> list[tuple[int, Competency, servic
     return [(t.competency_id, found[t.competency_id], t) for t in tags if t.competency_id in found]
 
 
+def preview_of(text: str | None):
+    """The text as it will read (render_markdown), or the refusal to show in its place."""
+    try:
+        return render_markdown(text or "")
+    except MarkdownRefused as refusal:
+        return refusal
+
+
 def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None,
                    draft=None, conflict=None, template=None, held=(), file_errors=()):
+    # The template chosen stays across a preview or a refused form (a hidden field).
+    template_key = request.args.get("template") or request.form.get("template") or ""
+    template = template or TEMPLATES.get(template_key)
+    if preview is None and form.body.data:  # the text already there (an edit, a draft) shows
+        preview = preview_of(form.body.data)
     if file_errors:
         form.files.errors = list(file_errors)
     # Without JavaScript, Enter in the compétence search sends the form: answer its results
@@ -152,6 +167,7 @@ def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None
         "entries/edit.html", form=form, entry=entry, tag_rows=_tag_rows(tags),
         enrolments=enrolments_of(current_user.id), preview=preview, draft=draft,
         conflict=conflict, templates=TEMPLATES, template=template, held=held,
+        template_key=template_key if template else "",
         picker_q=picker_q, picker_results=picker_results,
         # The row just added without JavaScript takes the focus (and the page scrolls to it).
         focus_tag=tags[-1].competency_id if tags and editor_action(request.form) == "add_tag"
