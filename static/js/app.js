@@ -22,6 +22,25 @@
     }
   }, true);
 
+  // A field to copy (a share link shown once) gets a "Copier" button; without JavaScript the
+  // field stays, read-only and selectable.
+  document.querySelectorAll("input[data-copy]").forEach(function (field) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = field.getAttribute("data-copy");
+    field.insertAdjacentElement("afterend", button);
+    button.addEventListener("click", function () {
+      var status = document.getElementById(field.id + "-status");
+      var done = function () { if (status) { status.textContent = field.getAttribute("data-copied"); } };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
+      } else {
+        field.select();
+      }
+    });
+  });
+
   // Enter in the compétence search looks for compétences; it must not save the entry.
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && event.target.matches && event.target.matches("[data-picker]")) {

@@ -234,3 +234,25 @@ def test_deleting_an_entry_asks_first(new_page, live, people, make_entry, app, j
     with app.app_context():
         assert db.session.get(Entry, entry_id) is None
     assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_new_share_link_can_be_copied(new_page, live, people, javascript):
+    page = new_page(javascript, width=375)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/export")
+    page.fill("#link-label", "Jury de janvier")
+    page.click("text=Créer un lien")
+    field = page.locator("#share-url")
+    assert "/s/" in field.input_value()
+    box = field.bounding_box()
+    assert box["width"] > 250  # the whole address is visible at phone width, not a stub
+    copy = page.locator("button", has_text="Copier le lien")
+    if javascript:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        copy.click()
+        page.wait_for_selector("#share-url-status:has-text('Lien copié.')")
+        assert page.evaluate("() => navigator.clipboard.readText()") == field.input_value()
+    else:
+        assert copy.count() == 0  # no inert button without JavaScript
+    assert page.watch.clean(), vars(page.watch)
