@@ -22,6 +22,27 @@
     }
   }, true);
 
+  // On a phone the main menu folds behind a "Menu" button (aria-expanded); without the
+  // script every link shows, stacked.
+  var nav = document.getElementById("site-nav");
+  if (nav) {
+    var row = nav.parentElement;
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "button menu-button";
+    toggle.textContent = nav.getAttribute("data-menu");
+    toggle.setAttribute("aria-controls", "site-nav");
+    toggle.setAttribute("aria-expanded", "false");
+    nav.classList.add("closed");
+    row.classList.add("has-menu");
+    nav.insertAdjacentElement("beforebegin", toggle);
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("closed") === false;
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) { var first = nav.querySelector("a"); if (first) { first.focus(); } }
+    });
+  }
+
   // A field to copy (a share link shown once) gets a "Copier" button; without JavaScript the
   // field stays, read-only and selectable.
   document.querySelectorAll("input[data-copy]").forEach(function (field) {
