@@ -216,8 +216,8 @@ def _notify(app, people, entry_id):
     ("/entries/{entry}", _comment, "Pense aux tests", "Pense aux tests de charge."),
     ("/entries/{entry}", _rename_referent, "Durand-Leroy", "Sophie Durand-Leroy"),
     # the radar's table: C2's self level, from none of its five compétences to one at 3
-    ("/", _self_assess, '3.0 <span class="muted">(1/5)</span>',
-     '3.0 <span class="muted">(1/5)</span>'),
+    ("/", _self_assess, '3,0 <span class="muted">(1/5)</span>',
+     '3,0 <span class="muted">(1/5)</span>'),
     ("/entries", _notify, 'class="badge"', 'class="badge">1<'),
 ], ids=["comment", "rename", "self-assessment", "notification"])
 def test_a_kept_page_follows_every_write_that_changes_it(app, client, people, entry_id, path,

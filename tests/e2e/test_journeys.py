@@ -115,8 +115,12 @@ def journey(new_page, live, people, tmp_path, javascript: bool):
     assert "Migration de la base clients" in jury.inner_text("body")
     assert "J'ai modélisé le nouveau schéma." in jury.inner_text("body")
     assert jury.locator("svg.radar").count() == 1
+    # The evidence image is drawn in the page, from the link's own file address.
+    image = jury.locator("figure.attached img")
+    assert image.count() == 1 and "/files/" in image.get_attribute("src")
+    assert jury.evaluate("() => document.querySelector('figure.attached img').naturalWidth") > 0
     learner.goto(f"{live}/export")
-    assert "1 accès" in learner.inner_text("#links")
+    assert "2 accès" in learner.inner_text("#links")  # the page, and its image
     for page in (learner, referent, jury):
         assert page.watch.clean(), vars(page.watch)
 
