@@ -110,16 +110,31 @@ def check_markdown(text: str) -> None:
 WRAPPER = '<div class="md" hx-disable>'
 
 
-def rendered(html: str | None) -> Markup:
-    """Mark stored render_markdown() output as safe, and nothing else (else it is escaped)."""
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+
+
+def shift_headings(html: str, depth: int) -> str:
+    """Headings written by the learner ("# Contexte") placed under the page's own: with
+    depth 2, an h1 of the text becomes an h3 (never past h6), so the outline stays whole."""
+    if depth <= 0:
+        return html
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + depth)}>", html)
+
+
+def rendered(html: str | None, depth: int = 0) -> Markup:
+    """Mark stored render_markdown() output as safe, and nothing else (else it is escaped);
+    `depth`: the heading level of the container the text sits under (see shift_headings)."""
     html = html or ""
     if html.startswith(WRAPPER) and html.endswith("</div>"):
-        return Markup(html)  # noqa: S704 (made by render_markdown at save time)
+        return Markup(shift_headings(html, depth))  # noqa: S704 (made by render_markdown)
     return Markup.escape(html)
 
 
 def init_app(app) -> None:
     app.jinja_env.filters["rendered"] = rendered
+    # Markup made by render_markdown() just now (a preview): its headings under the page's.
+    app.jinja_env.filters["headings_under"] = lambda html, depth: Markup(  # noqa: S704
+        shift_headings(str(html), depth)) if isinstance(html, Markup) else html
 
 
 def render_markdown(text: str) -> Markup:

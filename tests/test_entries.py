@@ -120,7 +120,7 @@ def test_a_template_shows_its_prompts_beside_the_fields(client, learner):
 def test_preview_without_javascript_and_with_htmx(client, learner):
     data = entry_form(client, action="preview", body="# Titre\n\n<script>alert(1)</script>*ok*")
     page = client.post("/entries", data=data).get_data(as_text=True)
-    assert "<h1>Titre</h1>" in page and "<em>ok</em>" in page
+    assert "<h3>Titre</h3>" in page and "<em>ok</em>" in page
     assert "<script>alert" not in page
     fragment = client.post("/entries/preview", data={"body": "**gras**"},
                            headers={"HX-Request": "true",
@@ -360,3 +360,20 @@ def test_the_edit_page_shows_the_preview_and_a_way_back(client, learner):
     assert f'<a class="button" href="/entries/{entry_id}">Annuler</a>' in page
     assert '<a class="button" href="/entries">Annuler</a>' in client.get(
         "/entries/new").get_data(as_text=True)
+
+
+def test_a_learners_headings_sit_under_the_pages_own(client, people, app):
+    """`# Contexte` is a second h1 nowhere: h2 on the entry page (under the title's h1), and
+    deeper in the request page, the preview and the export."""
+    from portfolio.markdown import shift_headings
+    from tests.helpers import create, login
+
+    assert shift_headings("<h1>a</h1><h6>b</h6>", 2) == "<h3>a</h3><h6>b</h6>"
+    login(client, people.learner)
+    entry_id = create(client, body="# Contexte\n\nTexte.\n\n## Détail\n\nSuite.")
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert page.count("<h1") == 1 and "<h2>Contexte</h2>" in page and "<h3>Détail</h3>" in page
+    preview = client.post("/entries/preview", data={
+        "body": "# Contexte", "csrf_token": client.get("/csrf-token").json["token"]},
+        headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<h3>Contexte</h3>" in preview

@@ -111,3 +111,4 @@ def test_a_url_in_parentheses_is_linked_without_them():
     html = str(render_markdown("(voir https://ecole.fr/doc) et ((https://ecole.fr/a_(b)))"))
     assert '<a href="https://ecole.fr/doc" rel="nofollow noopener noreferrer">' in html
     assert "(voir <a" in html and "</a>) et" in html
+

@@ -9,6 +9,7 @@ from flask import render_template
 from markupsafe import Markup, escape
 
 from portfolio.charts import Axis, progress_radar
+from portfolio.markdown import shift_headings
 
 # render_markdown() output has a known shape: double-quoted attributes, links with rel.
 _OWN_IMAGE = re.compile(r'<img ([^>]*?)src="/attachments/([0-9]+)"([^>]*)>')
@@ -65,5 +66,6 @@ def write_html(model: dict, href: AttachmentHref | None = None, *, noindex: bool
         "exports/portfolio.html", m=model, entries=entries, shown=shown,
         file_href=(lambda a: None) if images_only else href, image_href=href,
         radars={f["code"]: radar_of(f, f"radar-{f['code']}") for f in model["frameworks"]},
-        body=lambda html: offline_html(html, attachments, href), noindex=noindex,
+        body=lambda html, depth=3: offline_html(shift_headings(html or "", depth), attachments,
+                                                href), noindex=noindex,
         reflection_labels=vocabulary.REFLECTION)
