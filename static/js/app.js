@@ -69,6 +69,26 @@
     }
   });
 
+  // After an htmx swap the focus must not fall to <body>: a saved level focuses its status (or
+  // the field in error), a posted comment the new comment; the live region announces it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.elt;
+    if (!target || !target.matches) { return; }
+    var focus = null;
+    if (target.matches(".competency-row")) {
+      focus = target.querySelector("[aria-invalid=true]") || target.querySelector(".saved");
+    } else if (target.id === "thread") {
+      focus = target.querySelector("[aria-invalid=true]") ||
+        target.querySelector(".comment:last-of-type") || target.querySelector("textarea");
+    }
+    if (focus) {
+      if (!focus.hasAttribute("tabindex") && !focus.matches("textarea, input, button, a")) {
+        focus.setAttribute("tabindex", "-1");
+      }
+      focus.focus();
+    }
+  });
+
   // After the picker adds a tag row: clear the search, move the focus into the new row.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.target.id !== "tag-rows") { return; }

@@ -42,3 +42,42 @@ def test_the_menu_folds_on_a_phone(new_page, live, people, javascript):
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 376, (path, wide)  # nothing makes the page scroll sideways
     assert page.watch.clean(), vars(page.watch)
+
+
+def test_the_focus_stays_where_the_work_is_after_an_htmx_swap(new_page, live, people):
+    """Saving a level by keyboard leaves the focus on its status in the row; a refused one on
+    the field in error; a posted comment on the new comment, not on <body>."""
+    page = new_page(True, width=1280)
+    log_in(page, live, people.learner)
+    cid = people.competencies["C2.1"]
+    page.goto(f"{live}/learners/{people.learner.id}/frameworks/ing-num")
+    row = page.locator(f"#competency-{cid}")
+    row.locator("button.scale-step[value='2']").focus()
+    page.keyboard.press("Enter")  # no justification: refused, the field takes the focus
+    page.wait_for_selector(f"#competency-{cid} [aria-invalid=true]")
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.activeElement.id") == f"justification-{cid}"
+    page.keyboard.type("Je l'ai montré en stage.")
+    page.locator(f"#competency-{cid} button.button.primary").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#competency-{cid} .saved")
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.activeElement.classList.contains('saved')")
+    assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.mark.parametrize("width,height,sticky", [(1280, 900, True), (375, 800, False),
+                                                 (1280, 480, False)])
+def test_the_save_bar_never_hides_the_focused_field(new_page, live, people, width, height,
+                                                    sticky):
+    page = new_page(True, width=width)
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries/new")
+    position = page.evaluate("getComputedStyle(document.querySelector('.form-actions')).position")
+    assert position == ("sticky" if sticky else "static")
+    if sticky:
+        page.focus("#files")
+        bar = page.locator(".form-actions").bounding_box()
+        field = page.locator("#files").bounding_box()
+        assert field["y"] + field["height"] <= bar["y"] + 1  # above the bar, not under it
