@@ -66,12 +66,28 @@ def _filesize(size: int) -> str:
     return str(size)
 
 
+def _device(user_agent: str | None) -> str:
+    """"Firefox sur Windows" (English: "Firefox on Windows"); the raw string stays in title."""
+    from flask_babel import gettext as _
+
+    from portfolio.text import device_of
+
+    found = device_of(user_agent)
+    if found is None:
+        return _("appareil inconnu")
+    browser, system = found
+    if browser and system:
+        return _("%(browser)s sur %(system)s", browser=browser, system=system)
+    return browser or system
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else "")
     app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.filters["decimal"] = _decimal
+    app.jinja_env.filters["device"] = _device
     app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else "")

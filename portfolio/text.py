@@ -68,3 +68,22 @@ def parse_int(value: str | None, max_digits: int = 9) -> int | None:
 def parse_ints(values, max_digits: int = 9) -> list[int]:
     """The whole numbers among `values` (see parse_int), in their order; the rest dropped."""
     return [n for n in (parse_int(v, max_digits) for v in values) if n is not None]
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("Chromium/", "Chromium"), ("Chrome/", "Chrome"), ("CriOS/", "Chrome"),
+             ("Safari/", "Safari"),
+             ("curl/", "curl"), ("python-requests", "Python"), ("Wget/", "wget"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
+
+def device_of(user_agent: str | None) -> tuple[str, str] | None:
+    """What a person recognises of a User-Agent: ("Firefox", "Windows"), or None. (The order
+    matters: Edge says Chrome and Safari too, Android says Linux.)"""
+    if not user_agent:
+        return None
+    browser = next((name for token, name in _BROWSERS if token in user_agent), "")
+    system = next((name for token, name in _SYSTEMS if token in user_agent), "")
+    return (browser, system) if browser or system else None

@@ -81,8 +81,11 @@ def test_admin_creates_a_user_who_gets_an_invitation(client, login_as, outbox, a
     # The invitation sets the first password, then the account logs in.
     other = app.test_client()
     new = "ma phrase de passe secrète"
-    other.post(path, data={"password": new, "confirm": new,
-                           "csrf_token": csrf_token(other, path)})
+    chosen = other.post(path, data={"password": new, "confirm": new,
+                                    "csrf_token": csrf_token(other, path)})
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/"  # signed in at once
+    assert "Bienvenue, Léa Nouvelle" in other.get("/").get_data(as_text=True)
+    other.post("/logout", data={"csrf_token": other.get("/csrf-token").json["token"]})
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "nouvelle.apprentie@ecole.test"))
         assert user.name == "Léa Nouvelle"

@@ -239,7 +239,8 @@ def test_password_reset_flow(client, make_user, outbox, app):
     new = "my new long passphrase"
     response = client.post(path, data={"password": new, "confirm": new,
                                        "csrf_token": csrf_token(client, path)})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # signed in
+    post(client, "/logout")
     assert login(client, user, password=new).status_code == 302
     post(client, "/logout")
     # The link works once.

@@ -188,3 +188,26 @@ def test_api_answers_are_never_cached(client, people, app):
     for path in ("/api/v1/me", "/api/v1/entries", "/api/v1/openapi.json"):
         response = client.get(path, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("agent,shown", [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Safari/537.36 Edg/120.0", "Edge sur Windows"),
+    ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
+     "Chrome sur Android"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 "
+     "Mobile/15E148 Safari/604.1", "Safari sur iPhone"),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+     "Firefox sur Linux"),
+    ("curl/8.5.0", "curl"),
+    ("", "appareil inconnu"),
+])
+def test_devices_read_as_a_person_names_them(client, make_user, agent, shown):
+    from tests.helpers import login
+
+    user = make_user("learner")
+    client.environ_base["HTTP_USER_AGENT"] = agent
+    login(client, user)
+    page = client.get("/account/").get_data(as_text=True)
+    section = page.split("Appareils connectés")[1][:2000] if "Appareils connectés" in page else page
+    assert shown in section

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import tempfile
 import zipfile
@@ -34,7 +33,7 @@ from portfolio.models import (
 )
 from portfolio.passwords import token_digest, verify_password
 from portfolio.services import NotFound, ServiceError
-from portfolio.text import clean_name
+from portfolio.text import clean_name, device_of
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -171,18 +170,10 @@ def open_link(token: str, now: datetime | None = None) -> ShareLink | None:
     return link
 
 
-_BROWSERS = [("Edge", r"Edg/"), ("Opera", r"OPR/"), ("Firefox", r"Firefox/"),
-             ("Chrome", r"Chrome/|CriOS/"), ("Safari", r"Safari/")]
-_SYSTEMS = [("Android", r"Android"), ("iOS", r"iPhone|iPad"), ("Windows", r"Windows"),
-            ("macOS", r"Mac OS X"), ("Linux", r"Linux")]
-
-
 def coarse_client(user_agent: str | None) -> str:
     """"Firefox · Windows": enough for a learner to recognise an access, nothing more."""
-    ua = user_agent or ""
-    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, ua)), "")
-    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, ua)), "")
-    return " · ".join(p for p in (browser, system) if p) or _("navigateur inconnu")
+    found = device_of(user_agent)
+    return " · ".join(p for p in found if p) if found else _("navigateur inconnu")
 
 
 def log_access(link: ShareLink, user_agent: str | None, path: str) -> None:

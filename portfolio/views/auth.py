@@ -127,9 +127,14 @@ def _choose_password(token: str, purpose: str):
             accounts.set_password(user, form.password.data)
         except ServiceError as error:
             apply_service_error(form, error)
-        else:
-            flash(_("Votre mot de passe est enregistré. Connectez-vous."), "success")
-            return redirect(url_for("auth.login"))
+        else:  # the link proved the mailbox, the form the password: the person is in
+            session.clear()
+            accounts.open_login_session(user, request.user_agent.string)
+            login_user(user)
+            sharing.cancel_erasure(user)  # as any login does
+            flash(_("Votre mot de passe est enregistré. Bienvenue, %(name)s.", name=user.name),
+                  "success")
+            return redirect(url_for("home.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/choose_password.html", form=form, user=user,
                            purpose=purpose), status
