@@ -46,3 +46,23 @@ def test_mail_in_the_recipients_language(client, make_user, outbox):
     client.post("/password/forgot", data={"email": user.email, "csrf_token": csrf_token(client)})
     assert outbox[0].subject == "Reset your Portfolio password"
     assert outbox[0].body.startswith("Hello")
+
+
+def test_the_english_catalogue_has_no_french_slips():
+    """"Gap :" (a French space before the colon), "My référentiel", "Blocs where...": the
+    English interface says framework and block, and puts no space before a colon."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).parent.parent / "portfolio/translations/en/LC_MESSAGES/messages.po"
+    with open(path, "rb") as handle:
+        catalogue = read_po(handle)
+    slips = []
+    for message in catalogue:
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,)):
+            if text and (re.search(r"\S :(\s|$)", text) or re.search(
+                    r"\b(référentiels?|blocs?|école)\b", text, re.IGNORECASE)):
+                slips.append(text)
+    assert slips == []
