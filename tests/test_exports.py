@@ -484,3 +484,10 @@ def test_the_jury_pdf_reads_as_a_finished_dossier(client, learner, world, app, p
 
         name = export_name(db.session.get(User, people.learner.id), date(2026, 12, 1), "pdf")
     assert name == "portfolio-camille-martin-2026-12-01.pdf"
+
+
+def test_the_selection_lists_each_entry_once_with_all_its_blocs(client, learner, world):
+    page = client.get("/export").get_data(as_text=True)
+    assert page.count(f'id="export-{world.shown}"') == 1
+    label = page.split(f'for="export-{world.shown}">')[1].split("</label>")[0]
+    assert "C2" in label and "S1" in label  # C2.1 and S1.2 are both shown

@@ -44,14 +44,14 @@ def _page(status=200, new_link=None, new_token=None, errors=None):
     learner = current_user
     selection = service.selection_of(learner)
     entries = exportable_entries(learner)
-    groups: dict[str, list[Entry]] = {}
-    for entry in entries:
-        key = entry.tags[0].competency.block.code if entry.tags else _("Sans compétence")
-        groups.setdefault(key, []).append(entry)
+    # Each entry once, with every bloc it shows (an entry often shows several).
+    blocks = {entry.id: sorted({t.competency.block.code for t in entry.tags})
+              for entry in entries}
     others = db.session.query(Entry).filter(Entry.learner_id == learner.id,
                                             Entry.visibility != "jury").count()
     return render_template(
-        "exports/index.html", groups=groups, selection=selection, others=others,
+        "exports/index.html", entries=entries, blocks=blocks, selection=selection,
+        others=others,
         export_jobs=export_jobs.recent_of(learner), links=service.links_of(learner),
         new_link=new_link, new_token=new_token, errors=errors or {}, today=date.today()), status
 
