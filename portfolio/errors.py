@@ -133,7 +133,21 @@ def handle_not_found(_error: NotFound):
     return render_error(404)
 
 
+def title_says_refused(response):
+    """A page answering a refused form (422) says so first in its title ("Erreur : ..."), the
+    first thing a screen reader reads after the page changes."""
+    if response.status_code != 422 or response.mimetype != "text/html" or htmx or \
+            response.direct_passthrough:
+        return response
+    body = response.get_data(as_text=True)
+    prefix = _("Erreur :")
+    if "<title>" in body and f"<title>{prefix}" not in body:
+        response.set_data(body.replace("<title>", f"<title>{prefix} ", 1))
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(title_says_refused)
     app.register_error_handler(NotFound, handle_not_found)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)

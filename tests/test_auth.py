@@ -340,3 +340,16 @@ def test_api_tokens_end_with_the_logins(client, people, app, outbox, how):
         revoked = db.session.scalar(select(ShareLink.revoked_at))
     assert (revoked is not None) == (how == "erasure request")
     assert client.get(f"/s/{share}").status_code == (404 if how == "erasure request" else 200)
+
+
+def test_a_refused_form_says_so_in_the_title_and_its_summary_takes_the_focus(client, login_as):
+    response = client.post("/login", data={"email": "x@ecole.test", "password": "faux",
+                                           "csrf_token": csrf_token(client, "/login")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<title>Erreur : " in page
+    assert re.search(r'<div class="form-errors" role="alert" id="error-summary" tabindex="-1" '
+                     r'autofocus>', page)
+    login_as("learner")
+    page = client.post("/entries", data={"title": "", "csrf_token": client.get(
+        "/csrf-token").json["token"], "action": "save"}).get_data(as_text=True)
+    assert "<title>Erreur : " in page and 'href="#title"' in page  # the field, linked
