@@ -115,14 +115,9 @@ class EntryTag(Base):
         secondary=entry_tag_criteria, order_by="Criterion.position")
 
 
-class Attachment(Base):
-    """An evidence file: stored under a random name outside static/, served after a check."""
+class StoredFile:
+    """The columns of a file kept in storage (portfolio/storage.py) under a random name."""
 
-    __tablename__ = "attachments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"),
-                                          index=True)
     # Display only (NFC, no control characters); never joined to a path.
     name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -131,15 +126,25 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    entry: Mapped[Entry] = relationship(back_populates="attachments")
-
     @property
     def inline(self) -> bool:
         """Images and PDF open in the browser; everything else downloads."""
         return self.content_type.startswith("image/") or self.content_type == "application/pdf"
 
 
-class HeldUpload(Base):
+class Attachment(StoredFile, Base):
+    """An evidence file: stored under a random name outside static/, served after a check."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"),
+                                          index=True)
+
+    entry: Mapped[Entry] = relationship(back_populates="attachments")
+
+
+class HeldUpload(StoredFile, Base):
     """A file sent with the editor before its entry was saved (a preview, a compétence added,
     a refused form): kept for the next submission of that editor, then attached, or purged
     after a day. The browser cannot keep a chosen file across pages; the server does."""
@@ -149,12 +154,6 @@ class HeldUpload(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                             index=True)
-    name: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EntryRevision(Base):
