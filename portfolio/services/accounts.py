@@ -130,49 +130,14 @@ def update_user(user: User, *, email: str, name: str, role: str,
         raise ServiceError(_("Un compte existe déjà avec cette adresse."), field="email",
                            code="duplicate")
     if email != user.email:
-        _change_email(user, email)
+        from portfolio.services.email_change import propose
+
+        propose(user, email)
     user.name = check_name(name)
     user.role = check_role(role)
     user.locale = check_locale(locale)
     db.session.flush()
     return user
-
-
-def _change_email(user: User, email: str) -> None:
-    """An admin's change of address. An account that never chose a password takes it at once;
-    one that has a password keeps its address until the person confirms the new one, logged in
-    (else an admin could send a reset link to an address of theirs and read the portfolio).
-    The current address is told either way."""
-    old = user.email
-    if user.password_hash is None:
-        user.email, user.pending_email = email, None
-    else:
-        user.pending_email = email
-    mail.send_template(user, "mail/email_change.txt", _l("Changement d'adresse de votre compte "
-                                                          "Portfolio"), to=old, new=email,
-                       pending=user.pending_email is not None)
-    log.info("email change user=%s pending=%s", user.id, user.pending_email is not None)
-
-
-def confirm_pending_email(user: User, password: str) -> None:
-    """The person accepts the address an admin proposed (their password proves it is them);
-    their other logins and API tokens end."""
-    if user.pending_email is None:
-        raise ServiceError(_("Aucun changement d'adresse n'attend votre accord."),
-                           field="password")
-    if not verify_password(user.password_hash, password or ""):
-        raise ServiceError(_("Mot de passe incorrect."), field="password")
-    if find_user_by_email(user.pending_email) is not None:
-        user.pending_email = None
-        raise ServiceError(_("Un compte existe déjà avec cette adresse."), field="password")
-    user.email, user.pending_email = user.pending_email, None
-    close_all_login_sessions(user)
-    db.session.flush()
-
-
-def decline_pending_email(user: User) -> None:
-    user.pending_email = None
-    db.session.flush()
 
 
 def update_profile(user: User, *, name: str, locale: str | None,

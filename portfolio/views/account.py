@@ -15,7 +15,7 @@ from portfolio.db import db
 from portfolio.forms import ONE_LINE, apply_service_error, confirmation
 from portfolio.i18n import LANGUAGE_NAMES
 from portfolio.models import LoginSession
-from portfolio.services import ServiceError, accounts
+from portfolio.services import ServiceError, accounts, email_change
 from portfolio.services.tokens import tokens_of
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -107,7 +107,7 @@ def confirm_email():
     """Accept the address the école proposed (with one's password)."""
     user = current_user._get_current_object()
     try:
-        accounts.confirm_pending_email(user, request.form.get("password", ""))
+        email_change.confirm(user, request.form.get("password", ""))
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("account.settings") + "#email-change")
@@ -122,7 +122,7 @@ def confirm_email():
 @login_required
 def decline_email():
     """Refuse the address the école proposed: the account keeps its own."""
-    accounts.decline_pending_email(current_user)
+    email_change.decline(current_user)
     flash(_("Changement d'adresse refusé : votre adresse reste %(email)s.",
             email=current_user.email), "info")
     return redirect(url_for("account.settings"))
