@@ -143,3 +143,25 @@ def test_an_earlier_date_is_a_second_outline():
 def test_refuses_what_cannot_be_drawn(bad):
     with pytest.raises(ValueError):
         radar_svg(bad["axes"], bad["series"], bad["max_value"], title="t", description="d")
+
+
+def test_the_grid_is_contrasted_enough_and_the_scale_clear_of_the_first_label():
+    """WCAG 1.4.11: graphics at 3:1 at least (the grid was 1.98:1); the ring values no longer
+    sit on the first axis, where they overlapped its label ("C1" over "4")."""
+    import re
+
+    from portfolio.radar import Series, radar_svg
+
+    svg = radar_svg(["C1", "C2", "C3", "C4"], [Series("self", "Auto", [1, 2, 3, 4])], 4,
+                    title="t", description="d")
+    grid = re.search(r'<g class="grid" fill="none" stroke="#([0-9a-f]{6})"', svg).group(1)
+
+    def luminance(hex_colour):
+        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert (1.05) / (luminance(grid) + 0.05) >= 3
+    scale = re.search(r'<g class="scale"[^>]*>(.*?)</g>', svg).group(1)
+    xs = [float(x) for x in re.findall(r'<text x="([0-9.]+)"', scale)]
+    assert all(x > 210 + 8 for x in xs)  # right of the first (vertical) axis at x = 210

@@ -145,6 +145,8 @@ def _schema_png() -> bytes:
 
 def _dated(item, days: int) -> None:
     item.created_at = utcnow() - timedelta(days=days)
+    if hasattr(item, "updated_at"):  # an entry: written that day, not today
+        item.updated_at = item.created_at
 
 
 def _camille_has_written() -> None:
@@ -177,6 +179,7 @@ def _camille_has_written() -> None:
     entry_service.update_entry(modelling, camille, data(
         *row[:5], row[5].replace("SCHEMA", f"/attachments/{schema.id}"), *row[6:]),
         modelling.version)
+    _dated(modelling, row[3] - 2)  # the diagram came two days later
     for code, selfs, tutors in LEVELS:
         for days, level in selfs:
             _dated(assessments.assess_self(camille, codes[code], level,
