@@ -81,6 +81,17 @@ def _device(user_agent: str | None) -> str:
     return browser or system
 
 
+def _content_lang(language: str | None = "fr"):
+    """` lang="fr"` on text written in French (the référentiels, learners' writing) when the
+    interface speaks another language, so that a screen reader switches voice (RGAA 8.7)."""
+    from markupsafe import Markup
+
+    language = language or "fr"
+    if str(get_locale() or "fr") == language:
+        return ""
+    return Markup(f' lang="{language}"')  # noqa: S704 (a language code of ours)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
@@ -93,3 +104,4 @@ def init_app(app: Flask) -> None:
         format_datetime(value, fmt) if value else "")
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "fr")
+    app.jinja_env.globals["content_lang"] = _content_lang

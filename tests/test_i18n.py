@@ -67,3 +67,18 @@ def test_the_english_catalogue_has_no_french_slips():
                     r"\b(référentiels?|blocs?|école)\b", text, re.IGNORECASE)):
                 slips.append(text)
     assert slips == []
+
+
+def test_french_content_is_marked_french_in_the_english_interface(client, people, entry):
+    """RGAA 8.7: a screen reader reads the référentiel's and the learner's French in a French
+    voice when the interface is in English; in French nothing needs marking."""
+    from tests.helpers import login, post
+
+    login(client, people.learner)
+    assert 'reading" lang="fr"' not in client.get(f"/entries/{entry}").get_data(as_text=True)
+    post(client, "/language", {"language": "en"})
+    page = client.get(f"/entries/{entry}").get_data(as_text=True)
+    assert '<h1 id="entry-title" lang="fr">' in page and '<div class="reading" lang="fr">' in page
+    page = client.get(f"/learners/{people.learner.id}/frameworks/ing-num").get_data(as_text=True)
+    assert '<ol class="criteria" lang="fr">' in page and '<a lang="fr" href=' in page
+    assert '<html lang="en">' in page
