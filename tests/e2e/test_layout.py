@@ -81,3 +81,21 @@ def test_the_save_bar_never_hides_the_focused_field(new_page, live, people, widt
         bar = page.locator(".form-actions").bounding_box()
         field = page.locator("#files").bounding_box()
         assert field["y"] + field["height"] <= bar["y"] + 1  # above the bar, not under it
+
+
+def test_a_comment_posted_by_keyboard_keeps_the_focus_on_it(new_page, live, people, make_entry):
+    entry_id = make_entry(title="Revue de code", visibility="referents")
+    page = new_page(True, width=1280)
+    log_in(page, live, people.referent)
+    page.goto(f"{live}/entries/{entry_id}")
+    page.focus("#comment-body")
+    page.keyboard.type("Bien vu, pense aux tests.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Publier"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#thread .comment")
+    page.wait_for_timeout(200)
+    focused = page.evaluate("document.activeElement.closest('.comment') !== null")
+    assert focused, page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+    assert "Bien vu, pense aux tests." in page.evaluate("document.activeElement.textContent")
+    assert page.watch.clean(), vars(page.watch)
