@@ -43,14 +43,11 @@ def progress_radar(title: str, max_level: int, axes: Sequence[Axis], *,
         description = _("Un axe par bloc, de 0 au centre à %(max)d au bord. Le tableau qui "
                         "suit donne les mêmes valeurs.", max=max_level)
     else:  # a small radar has no table beside it: the values are in its description
-        from flask_babel import format_decimal
-
-        def shown(value):
-            return "—" if value is None else format_decimal(round(value, 1), format="0.0")
+        from portfolio.i18n import decimal
 
         description = _("Auto-évaluation et tuteur par bloc, sur %(max)d : %(values)s.",
                         max=max_level, values="; ".join(
-                            f"{a.code} {shown(a.self_mean)} / {shown(a.referent_mean)}"
+                            f"{a.code} {decimal(a.self_mean)} / {decimal(a.referent_mean)}"
                             for a in axes))
     if gaps:
         description += " " + _("Auto-évaluation au-dessus de celle du tuteur d'un niveau ou "

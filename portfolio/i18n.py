@@ -47,7 +47,7 @@ def _isodate(value: str, fmt: str = "long") -> str:
         return value
 
 
-def _decimal(value, digits: int = 1) -> str:
+def decimal(value, digits: int = 1) -> str:
     """A number as the reader writes it: "2,5" in French, "2.5" in English."""
     if value is None:
         return "—"
@@ -56,14 +56,12 @@ def _decimal(value, digits: int = 1) -> str:
 
 def _filesize(size: int) -> str:
     """A file size people read: "812 o", "14,2 Ko", "3,1 Mo" (English: B, kB, MB)."""
-    fr = str(get_locale() or "fr").startswith("fr")
-    for limit, unit_fr, unit_en in ((1024, "o", "B"), (1024 ** 2, "Ko", "kB"),
-                                    (float("inf"), "Mo", "MB")):
-        if size < limit or limit == float("inf"):
-            divisor = limit / 1024 if limit > 1024 else 1
-            shown = format_decimal(size / divisor, format="#,##0" if divisor == 1 else "#,##0.0")
-            return f"{shown}\u00a0{unit_fr if fr else unit_en}"
-    return str(size)
+    units = ("o", "Ko", "Mo") if str(get_locale() or "fr").startswith("fr") else ("B", "kB", "MB")
+    if size < 1024:
+        return f"{format_decimal(size, format='#,##0')}\u00a0{units[0]}"
+    if size < 1024 ** 2:
+        return f"{format_decimal(size / 1024, format='#,##0.0')}\u00a0{units[1]}"
+    return f"{format_decimal(size / 1024 ** 2, format='#,##0.0')}\u00a0{units[2]}"
 
 
 def _device(user_agent: str | None) -> str:
@@ -97,7 +95,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": (
         format_date(value, fmt) if value else "")
     app.jinja_env.filters["isodate"] = _isodate
-    app.jinja_env.filters["decimal"] = _decimal
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["device"] = _device
     app.jinja_env.filters["filesize"] = _filesize
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (

@@ -211,3 +211,13 @@ def test_devices_read_as_a_person_names_them(client, make_user, agent, shown):
     page = client.get("/account/").get_data(as_text=True)
     section = page.split("Appareils connectés")[1][:2000] if "Appareils connectés" in page else page
     assert shown in section
+
+
+@pytest.mark.parametrize("size,shown", [(812, "812\u00a0o"), (2_459, "2,4\u00a0Ko"),
+                                        (3_250_586, "3,1\u00a0Mo")])
+def test_file_sizes_read_in_the_right_unit(app, size, shown):
+    """A size of a megabyte or more read "0,0 Mo" (a division by infinity) in this change."""
+    from portfolio.i18n import _filesize
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert _filesize(size) == shown

@@ -18,6 +18,7 @@ from portfolio.db import db, utcnow
 from portfolio.models import (
     Assessment,
     Comment,
+    Competency,
     Entry,
     EntryTag,
     Source,
@@ -47,7 +48,8 @@ def exportable_entries(learner: User) -> list[Entry]:
     """The learner's entries a jury may read, newest first, with what the export needs."""
     return list(db.session.scalars(
         select(Entry).where(Entry.learner_id == learner.id, Entry.visibility.in_(EXPORTABLE))
-        .options(selectinload(Entry.tags).selectinload(EntryTag.competency),
+        .options(selectinload(Entry.tags).selectinload(EntryTag.competency)
+                 .selectinload(Competency.block),
                  selectinload(Entry.tags).selectinload(EntryTag.criteria),
                  selectinload(Entry.attachments))
         .order_by(Entry.occurred_on.desc(), Entry.id.desc())))

@@ -118,6 +118,9 @@ class EntryTag(Base):
 class StoredFile:
     """The columns of a file kept in storage (portfolio/storage.py) under a random name."""
 
+    # What makes the file itself (what moves when a held upload becomes an attachment).
+    FILE_FIELDS = ("name", "stored_name", "content_type", "size", "sha256")
+
     # Display only (NFC, no control characters); never joined to a path.
     name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from portfolio import storage
 from portfolio.db import db, utcnow
 from portfolio.models import Attachment, Entry, HeldUpload, User
+from portfolio.models.entry import StoredFile
 from portfolio.services import NotFound, ServiceError
 from portfolio.text import clean_name
 
@@ -197,9 +198,8 @@ def attach_held(entry: Entry, items: list[HeldUpload]) -> None:
     for item in items:
         if item.learner_id != entry.learner_id:
             raise NotFound()
-        entry.attachments.append(Attachment(
-            name=item.name, stored_name=item.stored_name, content_type=item.content_type,
-            size=item.size, sha256=item.sha256))
+        entry.attachments.append(Attachment(**{name: getattr(item, name)
+                                               for name in StoredFile.FILE_FIELDS}))
         db.session.delete(item)
     db.session.flush()
 

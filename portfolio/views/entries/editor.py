@@ -114,7 +114,8 @@ def _hold_files(form: EntryForm) -> tuple[list, list[str]]:
                 name = attachment_service.display_name(upload.filename)
                 refused.append(error.message if name in error.message else
                                _("« %(name)s » : %(message)s", name=name, message=error.message))
-    keep_on_refusal()
+    if items or dropped:
+        keep_on_refusal()  # only what the held files wrote is worth keeping past a refusal
     return items, refused
 
 

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portfolio import vocabulary
 from portfolio.db import db
-from portfolio.markdown import MarkdownRefused, render_markdown
+from portfolio.markdown import MarkdownRefused, render_markdown, rendered
 from portfolio.models import REFLECTION_FIELDS, Competency
 from portfolio.services import entries as service
 from portfolio.services.enrolments import enrolments_of, find_enrolled_competencies
@@ -156,7 +156,9 @@ def render_editor(form: EntryForm, tags, entry=None, *, status=200, preview=None
     template_key = request.args.get("template") or request.form.get("template") or ""
     template = template or TEMPLATES.get(template_key)
     if preview is None and form.body.data:  # the text already there (an edit, a draft) shows
-        preview = preview_of(form.body.data)
+        # (the stored rendering when it is the saved text: no render on every edit page)
+        preview = rendered(entry.body_html) if entry is not None and \
+            form.body.data == entry.body else preview_of(form.body.data)
     if file_errors:
         form.files.errors = list(file_errors)
     # Without JavaScript, Enter in the compétence search sends the form: answer its results
