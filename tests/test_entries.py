@@ -153,6 +153,11 @@ def test_add_a_tag_without_javascript_then_save(client, learner, people, app):
 def test_picker_finds_competencies_by_code_and_words(client, learner, people):
     page = client.get("/entries/picker?picker_q=c2.1", headers={"HX-Request": "true"})
     assert "C2.1" in page.get_data(as_text=True)
+    # the live region says how many were found; the list itself is not read out
+    assert 'hx-swap-oob="true">1 compétence trouvée</p>' in page.get_data(as_text=True)
+    editor = client.get("/entries/new").get_data(as_text=True)
+    assert '<p id="picker-status" class="visually-hidden" role="status"></p>' in editor
+    assert '<div id="picker-results">' in editor
     page = client.get("/entries/picker?q=evaluer").get_data(as_text=True)  # accents folded
     assert "S1" in page
     row = client.get(f"/entries/tag-row?competency={people.competencies['C2.1']}")

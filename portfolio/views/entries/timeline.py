@@ -40,5 +40,6 @@ def index():
                    if current_user.role == Role.LEARNER else [],
                    heading=_heading(filters.learner))
     if htmx and htmx.target == "entry-list":
-        return render_template("entries/_list.html", **context)
+        return (render_template("entries/_list.html", **context)
+                + render_template("entries/_count.html", oob=True, **context))
     return render_template("entries/index.html", **context)
