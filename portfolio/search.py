@@ -10,7 +10,6 @@ Queries match each word as a prefix of a stem, and all words must match.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import snowballstemmer
 from sqlalchemy import DDL, Integer, column, event, text
@@ -18,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from portfolio.db import Base, db
 from portfolio.models import REFLECTION_FIELDS, Entry
+from portfolio.text import LIGATURES, fold
 
 MAX_QUERY_WORDS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -61,14 +61,12 @@ def is_search_table(name: str) -> bool:
     return name.startswith(SEARCH_TABLES)
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def stems(value: str) -> list[str]:
-    """French stems of the words, accents removed: "évaluées" -> "evalu"."""
-    return [_fold(_stemmer.stemWord(w)) for w in _WORD.findall(value.casefold())]
+    """French stems of the words, accents and ligatures removed: "évaluées" -> "evalu",
+    "œuvre" and "oeuvre" -> "oeuvr"."""
+    # Stem first, then fold accents: Snowball stems "évaluées" but not "evaluees".
+    words = _WORD.findall(value.casefold().translate(LIGATURES))
+    return [fold(_stemmer.stemWord(w)) for w in words]
 
 
 def document_of(entry: Entry) -> str:

@@ -87,3 +87,14 @@ def device_of(user_agent: str | None) -> tuple[str, str] | None:
     browser = next((name for token, name in _BROWSERS if token in user_agent), "")
     system = next((name for token, name in _SYSTEMS if token in user_agent), "")
     return (browser, system) if browser or system else None
+
+
+# Ligatures Unicode does not decompose: "mettre en oeuvre" must find "mettre en œuvre".
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def fold(value: str) -> str:
+    """Lower-case without accents or ligatures, for search that forgives "evaluer" for
+    "évaluer" and "oeuvre" for "œuvre"."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold().translate(LIGATURES))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -1,10 +1,12 @@
 """Migrations: an empty database upgrades to head, matches the models, and downgrades."""
 
+from datetime import date
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from config import TestConfig
 from portfolio import create_app
@@ -78,3 +80,36 @@ def test_sqlite_connection_settings(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         db.engine.dispose()
+
+
+def test_the_ligature_migration_reindexes_entries_written_before_it(empty_app):
+    """An entry indexed before search folded ligatures ("œuvr") is found by "oeuvre" after."""
+    from portfolio.models import Entry, Role
+    from portfolio.search import matches
+    from portfolio.services import accounts
+    from portfolio.services import entries as entry_service
+
+    with empty_app.app_context():
+        upgrade(revision="f6a0b4c8d3e9")
+        learner = accounts.create_user(email="l@example.org", name="L", role=Role.LEARNER,
+                                       password="mot-de-passe-long-2026")
+        entry = entry_service.create_entry(learner, entry_service.EntryData(
+            title="Mise en œuvre", visibility="private", body="Le chef-d'œuvre.",
+            occurred_on=date(2026, 5, 4)))
+        db.session.commit()
+        entry_id = entry.id
+        # the index as the code before the migration wrote it: ligatures kept
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("UPDATE entry_search SET document = "
+                                    "to_tsvector('simple', 'mis en œuvr le chef d œuvr')"))
+        else:
+            db.session.execute(text("UPDATE entry_fts SET content = 'mis en œuvr le chef d œuvr'"))
+        db.session.commit()
+
+        def found(query):
+            return db.session.scalars(select(Entry.id).where(matches(query))).all()
+
+        assert found("oeuvre") == []
+        db.session.remove()
+        upgrade()
+        assert found("oeuvre") == [entry_id] == found("œuvre")

@@ -38,6 +38,16 @@ def test_search_folds_accents_and_french_word_forms(write, client, learner, peop
     assert "Café" not in page
 
 
+@pytest.mark.parametrize("query", ["oeuvre", "œuvre", "ŒUVRES", "Aegis"])
+def test_search_folds_ligatures_both_ways(write, client, learner, query):
+    write(("Mise en production", {"body": "Mise en œuvre du pipeline, projet Ægis."}),
+          ("Chef-d'oeuvre", {"body": "La mise en oeuvre de l'AEGIS."}),
+          ("Café", {"body": "Rien à voir."}))
+    page = client.get("/entries", query_string={"q": query}).get_data(as_text=True)
+    assert "Mise en production" in page and "Chef-d&#39;oeuvre" in page
+    assert "Café" not in page
+
+
 def test_search_combines_with_filters_and_every_word_must_match(write, client, learner):
     write(
           ("Base de données", {"body": "Migration PostgreSQL", "kind": "project",
@@ -73,6 +83,11 @@ def test_filters_by_date_and_visibility_and_the_url_keeps_them(write, client, le
                           headers={"HX-Request": "true", "HX-Target": "entry-list"})
     fragment = response.get_data(as_text=True)
     assert "<html" not in fragment and "Janvier" in fragment and "Juin" not in fragment
+    # A screen reader hears the count (a live region outside the list, replaced out of band),
+    # not the whole list read again.
+    assert 'id="entry-count" class="muted" role="status" hx-swap-oob="true">1 entrée correspond' \
+        in fragment
+    assert 'id="entry-list" class="entry-list">' in page and 'id="entry-count"' in page
     # Nonsense filters are ignored, never a 500.
     assert client.get("/entries?from=2026-13-45&kind=x&page=-3&learner=abc").status_code == 200
 

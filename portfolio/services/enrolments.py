@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portfolio.db import db
 from portfolio.models import Block, Cohort, Competency, Enrolment, Framework, Role, User
 from portfolio.services import ServiceError
+from portfolio.text import fold
 
 
 def _blocks_for(framework: Framework, block_codes: list[str] | None) -> list[Block]:
@@ -90,7 +91,6 @@ def find_enrolled_competencies(learner_id: int, query: str, limit: int = 15
                                ) -> list[Competency]:
     """The compétences of the learner's blocks whose code or title hold every word typed
     (accents and ligatures forgiven)."""
-    from portfolio.services.frameworks import fold
 
     words = fold(query[:100]).split()
     if not words:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from portfolio.db import db, utcnow
 from portfolio.models import Block, Competency, Criterion, Framework
 from portfolio.services import NotFound
 from portfolio.services import framework_format as fmt
+from portfolio.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -205,17 +205,6 @@ def load_shipped_frameworks() -> list[ImportReport]:
             continue
         reports.append(import_framework(data))
     return reports
-
-
-# Ligatures Unicode does not decompose: "mettre en oeuvre" must find "mettre en œuvre".
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
-
-
-def fold(text: str) -> str:
-    """Lower-case without accents or ligatures, for search that forgives "evaluer" for
-    "évaluer" and "oeuvre" for "œuvre"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def matching_competencies(blocks: Iterable[Block], query: str) -> dict[int, list[Competency]]:
