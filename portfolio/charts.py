@@ -55,5 +55,6 @@ def progress_radar(title: str, max_level: int, axes: Sequence[Axis], *,
     svg = radar_svg([a.code for a in axes], series, max_level,
                     title=_("Radar de progression : %(fw)s", fw=title),
                     description=description, size=size, id_prefix=id_prefix, legend=legend,
-                    highlight={i for i, a in enumerate(axes) if a.gap}, gap_label=_("(écart)"))
+                    highlight={i for i, a in enumerate(axes) if a.gap},
+                    gap_legend=_("écart d'un niveau ou plus"))
     return Markup(svg)  # noqa: S704 (radar_svg escapes every text it draws)

@@ -65,7 +65,7 @@ def marker_svg(kind: str, x: float, y: float, r: float, style: Style) -> str:
 def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *,
               title: str, description: str, highlight: Collection[int] = (),
               size: int = 420, id_prefix: str = "radar", legend: bool = True,
-              gap_label: str = "!") -> str:
+              gap_label: str = "!", gap_legend: str = "") -> str:
     """Draw the radar; `axes` are short labels (block codes), `highlight` axis indexes."""
     n = len(axes)
     if not 1 <= n <= MAX_AXES:
@@ -78,20 +78,37 @@ def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *
         if len(s.values) != n:
             raise ValueError(f"series {s.key!r} has {len(s.values)} values for {n} axes")
     small = size < 240
-    pad = 14 if small else 56
+    pad = 24 if small else 60
     radius = size / 2 - pad
     cx = cy = size / 2
-    legend_height = 0 if not legend or not series else 22 * len(series) + 10
-    height = size + legend_height
+    # Sizes in the drawing's units: at 375 px wide a phone shows them at about three quarters.
+    label_size = 11 if small else 18
+    legend_size, legend_step = 17, 28
+    legend_rows = [(s.label, s.key) for s in series] if legend else []
+    if legend_rows and highlight and gap_legend:
+        legend_rows.append((f"{gap_label} {gap_legend}", "gap"))
+    legend_height = legend_step * len(legend_rows) + 10 if legend_rows else 0
 
     def point(axis: float, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * axis / n
         r = radius * max(0.0, min(value, max_value)) / max_value
         return cx + r * math.cos(angle), cy + r * math.sin(angle)
 
+    labels = _axis_labels(axes, highlight, point, max_value, cx, small=small,
+                          font_size=label_size, gap_label=gap_label)
+    # Widen the drawing so that no label is cut at the edge, however long ("S1 (écart)").
+    left = max([0.0] + [-x for x, _ in _label_extents(labels, label_size)])
+    right = max([0.0] + [x - size for _, x in _label_extents(labels, label_size)])
+    legend_width = max([0.0] + [50 + _text_width(text, legend_size) - size
+                                for text, _ in legend_rows])
+    right = max(right, legend_width)
+    width = size + left + right
+    height = size + legend_height
+
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="radar" role="img" '
-           f'viewBox="0 0 {size} {height}" width="{size}" height="{height}" '
+           f'viewBox="{fmt_number(-left)} 0 {fmt_number(width)} {height}" '
+           f'width="{fmt_number(width)}" height="{height}" '
            f'aria-labelledby="{title_id} {desc_id}">',
            f'<title id="{title_id}">{escape(title)}</title>',
            f'<desc id="{desc_id}">{escape(description)}</desc>',
@@ -110,7 +127,7 @@ def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *
     out.append("</g>")
     if not small:
         # The ring values sit between the first two axes, clear of the first axis's label.
-        out.append('<g class="scale" font-size="11" fill="#4a4a4a">')
+        out.append('<g class="scale" font-size="15" fill="#4a4a4a">')
         for ring in range(1, rings + 1):
             value = max_value * ring / rings
             x, y = point(0.5, value)
@@ -132,34 +149,74 @@ def radar_svg(axes: Sequence[str], series: Sequence[Series], max_value: float, *
             if v is not None:
                 out.append(marker_svg(style.marker, x, y, marker_r, style))
         out.append("</g>")
-    out.append(f'<g class="labels" font-size="{10 if small else 13}" fill="#1a1a1a">')
-    for a, label in enumerate(axes):
-        gap = a in highlight
-        x, y = point(a, max_value)
-        if gap:
+    out.append(f'<g class="labels" font-size="{label_size}" fill="#1a1a1a">')
+    for a in highlight:
+        if 0 <= a < n:
+            x, y = point(a, max_value)
             out.append(f'<circle class="gap-mark" cx="{fmt_number(x)}" cy="{fmt_number(y)}" '
-                       f'r="{4 if small else 7}" fill="none" stroke="#b00020" stroke-width="2"/>')
-        if small and not gap:
-            continue
-        lx, ly = point(a, max_value * (1.12 if small else 1.16))
-        anchor = "middle" if abs(lx - cx) < 1 else ("start" if lx > cx else "end")
-        weight = ' font-weight="bold"' if gap else ""
-        text = f"{label} {gap_label}" if gap else label
-        out.append(f'<text class="axis-label{" gap" if gap else ""}" x="{fmt_number(lx)}" '
-                   f'y="{fmt_number(ly + 4)}" text-anchor="{anchor}"{weight}>{escape(text)}</text>')
+                       f'r="{4 if small else 7}" fill="none" stroke="#b00020" '
+                       f'stroke-width="2"/>')
+    for label in labels:
+        weight = ' font-weight="bold"' if label.gap else ""
+        out.append(f'<text class="axis-label{" gap" if label.gap else ""}" '
+                   f'x="{fmt_number(label.x)}" y="{fmt_number(label.y)}" '
+                   f'text-anchor="{label.anchor}"{weight}>{escape(label.text)}</text>')
     out.append("</g>")
-    if legend and series:
-        out.append(f'<g class="legend" font-size="14" fill="#1a1a1a" '
+    if legend_rows:
+        out.append(f'<g class="legend" font-size="{legend_size}" fill="#1a1a1a" '
                    f'transform="translate(8 {size + 6})">')
-        for i, s in enumerate(series):
-            style = STYLES[s.key]
-            y = 11 + 22 * i
-            dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
-            out.append(f'<line x1="0" y1="{y}" x2="34" y2="{y}" stroke="{style.stroke}" '
-                       f'stroke-width="{style.width}"{dash}/>')
-            out.append(marker_svg(style.marker, 17, y, 4, style))
-            out.append(f'<text x="42" y="{y + 4}" data-series={quoteattr(s.key)}>'
-                       f"{escape(s.label)}</text>")
+        for i, (text, key) in enumerate(legend_rows):
+            y = 12 + legend_step * i
+            if key == "gap":  # the ring that marks a gap, then what it means
+                out.append(f'<circle cx="17" cy="{y}" r="7" fill="none" stroke="#b00020" '
+                           f'stroke-width="2"/>')
+            else:
+                style = STYLES[key]
+                dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
+                out.append(f'<line x1="0" y1="{y}" x2="34" y2="{y}" stroke="{style.stroke}" '
+                           f'stroke-width="{style.width}"{dash}/>')
+                out.append(marker_svg(style.marker, 17, y, 4, style))
+            out.append(f'<text x="42" y="{y + 6}" data-series={quoteattr(key)}>'
+                       f"{escape(text)}</text>")
         out.append("</g>")
     out.append("</svg>")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    x: float
+    y: float
+    anchor: str  # start, middle, end
+    gap: bool
+
+
+def _axis_labels(axes: Sequence[str], highlight: Collection[int], point, max_value: float,
+                 cx: float, *, small: bool, font_size: int, gap_label: str) -> list[Label]:
+    """Each axis's label just past its tip, anchored away from the centre; a gap axis's label
+    carries the gap mark (the legend says what it means). Every axis is labelled, on small
+    radars too."""
+    labels = []
+    for a, code in enumerate(axes):
+        gap = a in highlight
+        lx, ly = point(a, max_value * (1.14 if small else 1.16))
+        anchor = "middle" if abs(lx - cx) < 1 else ("start" if lx > cx else "end")
+        labels.append(Label(f"{code} {gap_label}" if gap else code, lx, ly + font_size * 0.3,
+                            anchor, gap))
+    return labels
+
+
+def _text_width(text: str, font_size: float) -> float:
+    """A generous estimate of a text's width in a sans-serif face (DejaVu Sans is wide)."""
+    return len(text) * font_size * 0.66
+
+
+def _label_extents(labels: Sequence[Label], font_size: float) -> list[tuple[float, float]]:
+    """Where each label starts and ends on x, with a few units of margin."""
+    extents = []
+    for label in labels:
+        width = _text_width(label.text, font_size) * (1.08 if label.gap else 1.0)
+        start = {"start": label.x, "middle": label.x - width / 2, "end": label.x - width}
+        extents.append((start[label.anchor] - 4, start[label.anchor] + width + 4))
+    return extents

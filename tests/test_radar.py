@@ -115,11 +115,13 @@ def test_labels_and_titles_are_escaped():
     assert root.find("s:title", NS).text == "</title><script>"
 
 
-def test_small_radars_for_dashboards_keep_only_gap_labels():
+def test_small_radars_for_dashboards_label_every_axis_and_mark_gaps_briefly():
     root = parse(draw(8, highlight={2}, size=160, legend=False, id_prefix="r-7"))
-    assert root.get("width") == "160"
+    assert float(root.get("width")) >= 160
     assert root.find("s:title", NS).get("id") == "r-7-title"
     assert [t.text for t in root.findall(".//s:text[@class='axis-label gap']", NS)] == ["B2 !"]
+    assert [t.text for t in root.findall(".//s:text[@class='axis-label']", NS)] == [
+        f"B{i}" for i in range(8) if i != 2]
     assert root.find(".//s:g[@class='legend']", NS) is None
 
 
@@ -165,3 +167,22 @@ def test_the_grid_is_contrasted_enough_and_the_scale_clear_of_the_first_label():
     scale = re.search(r'<g class="scale"[^>]*>(.*?)</g>', svg).group(1)
     xs = [float(x) for x in re.findall(r'<text x="([0-9.]+)"', scale)]
     assert all(x > 210 + 8 for x in xs)  # right of the first (vertical) axis at x = 210
+
+
+def test_long_labels_widen_the_drawing_instead_of_being_cut():
+    axes = ["A", "Bloc de compétences transverses", "C", "D", "E", "Autre bloc, long"]
+    root = parse(radar_svg(axes, [Series("self", "Moi", [1] * 6)], 4, title="t",
+                           description="d", highlight={4}))
+    left, _, width, _ = (float(v) for v in root.get("viewBox").split())
+    assert left < -100 and width > 420 - left + 100  # room on both sides
+    assert float(root.get("width")) == width
+
+
+def test_a_gap_is_marked_and_the_legend_says_what_the_mark_means():
+    root = parse(draw(5, highlight={1}, gap_label="!", gap_legend="écart d'un niveau ou plus"))
+    legend = [t.text for t in root.findall(".//s:g[@class='legend']/s:text", NS)]
+    assert legend[-1] == "! écart d'un niveau ou plus"
+    assert len(root.findall(".//s:circle[@class='gap-mark']", NS)) == 1
+    # no gap, no line for it
+    root = parse(draw(5, gap_legend="écart d'un niveau ou plus"))
+    assert all("écart" not in t.text for t in root.findall(".//s:g[@class='legend']/s:text", NS))

@@ -99,3 +99,52 @@ def test_a_comment_posted_by_keyboard_keeps_the_focus_on_it(new_page, live, peop
     assert focused, page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
     assert "Bien vu, pense aux tests." in page.evaluate("document.activeElement.textContent")
     assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.fixture
+def gaps_everywhere(app, people):
+    """The learner rates every ing-num compétence 4, the referent 1: a gap on every bloc."""
+    from portfolio.db import db
+    from portfolio.models import Competency, User
+    from portfolio.services import assessments
+
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        referent = db.session.get(User, people.referent.id)
+        for competency_id in people.competencies.values():
+            competency = db.session.get(Competency, competency_id)
+            assessments.assess_self(learner, competency, 4, "Montré en entreprise.")
+            assessments.assess_as_referent(referent, learner, competency, 1)
+        db.session.commit()
+
+
+# Every text of the drawing, its box on screen, and the drawing's box.
+RADAR_TEXTS = """svg => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('text')].map(t => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, left: r.left - box.left, right: box.right - r.right,
+            top: r.top - box.top, bottom: box.bottom - r.bottom, height: r.height,
+            size: parseFloat(getComputedStyle(t).fontSize) * box.width / svg.viewBox.baseVal.width};
+  });
+}"""
+
+
+@pytest.mark.parametrize("role, selector", [("learner", ".radar-figure svg"),
+                                            ("referent", ".small-radar svg")])
+@pytest.mark.parametrize("width, smallest", [(1280, 10.5), (375, 10.5), (320, 9)])
+def test_radar_labels_are_whole_and_readable(new_page, live, people, gaps_everywhere, role,
+                                             selector, width, smallest):
+    page = new_page(True, width=width)
+    log_in(page, live, getattr(people, role))
+    texts = page.eval_on_selector(selector, RADAR_TEXTS)
+    labels = [t["text"] for t in texts]
+    assert "C1 !" in labels, labels  # every axis is named, a gap marked
+    if role == "learner":  # and the legend says what the mark means
+        assert any(label.startswith("! écart") for label in labels), labels
+    assert {"C1", "C2", "S1"} <= {label.split()[0] for label in labels}, labels
+    for t in texts:
+        # nothing cut at the drawing's edge, and no text smaller than `smallest` px on screen
+        assert min(t["left"], t["right"], t["top"], t["bottom"]) >= -0.5, t
+        assert t["size"] >= smallest, (width, t)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
