@@ -260,3 +260,49 @@ def test_a_new_share_link_can_be_copied(new_page, live, people, javascript):
     else:
         assert copy.count() == 0  # no inert button without JavaScript
     assert page.watch.clean(), vars(page.watch)
+
+
+def next_focus(page) -> str:
+    """Press Tab and say what holds the focus: its tag and text (or its id)."""
+    page.keyboard.press("Tab")
+    return page.evaluate("(() => { const e = document.activeElement;"
+                         " return e.tagName + ' ' + (e.id || e.textContent.trim()); })()")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_asking_a_tutor_by_keyboard_lands_on_the_request(new_page, live, people, make_entry,
+                                                         javascript):
+    entry_id = make_entry(title="Revue de code", visibility="referents")
+    page = new_page(javascript, width=375)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries/{entry_id}")
+    page.focus("#ask-referent")
+    assert next_focus(page) == "TEXTAREA ask-message"
+    page.keyboard.type("Pouvez-vous relire la partie tests ?")
+    assert next_focus(page) == "BUTTON Envoyer la demande"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/entries/{entry_id}#feedback")
+    assert "Demande envoyée à" in page.inner_text("#messages")
+    # the next Tab goes on from the request just made, not from the top of the page
+    assert next_focus(page) == f"A {people.referent.name}"
+    assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_share_link_made_by_keyboard_lands_on_the_address(new_page, live, people, javascript):
+    page = new_page(javascript, width=375)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/export")
+    page.focus("#link-label")
+    page.keyboard.type("Jury de janvier")
+    while next_focus(page) != "BUTTON Créer un lien":
+        pass
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    focused = page.evaluate("document.activeElement.id")
+    if focused != "share-url":  # else the next Tab reaches it at once
+        focused = next_focus(page)
+    assert focused.endswith("share-url"), focused
+    assert "/s/" in page.evaluate("document.activeElement.value")
+    assert page.watch.clean(), vars(page.watch)
