@@ -201,3 +201,59 @@ def people(app, make_user, ing_num):
         people.competencies = {c.code: c.id for c in db.session.query(Competency)
                                .filter_by(framework_id=framework.id)}
     return people
+
+
+@pytest.fixture
+def world(app, people):
+    """Camille's portfolio: jury entries with tags, reflection, files, a thread; entries the
+    jury must never see; levels; and Yanis's entry, which is nobody's business here."""
+    import io
+    from datetime import date
+
+    from portfolio.models import Competency, User
+    from portfolio.services import assessments, feedback, sharing
+    from portfolio.services import attachments as attachment_service
+    from portfolio.services import entries as entry_service
+    from tests.helpers import PDF, png_bytes
+
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        referent = db.session.get(User, people.referent.id)
+        c = {k: db.session.get(Competency, v) for k, v in people.competencies.items()}
+
+        def write(title, visibility, tags=(), **fields):
+            return entry_service.create_entry(learner, entry_service.EntryData(
+                title=title, visibility=visibility, occurred_on=date(2026, 5, 4),
+                tags=[entry_service.TagData(c[t].id, how="montré ici") for t in tags],
+                **fields))
+
+        shown = write("Refonte du pipeline", "jury", ["C2.1", "S1.2"],
+                      body="Voir [le site](https://evil.example/track) et **bravo**.",
+                      reflection={"strengths": "La méthode.", "next_steps": "Tester plus."})
+        image = attachment_service.store_upload(shown, io.BytesIO(png_bytes()), "schema.png")
+        attachment_service.store_upload(shown, io.BytesIO(PDF), "rapport.pdf")
+        shown.body = shown.body + f"\n\n![schéma](/attachments/{image.id})"
+        entry_service.update_entry(shown, learner, entry_service.EntryData(
+            title=shown.title, body=shown.body, visibility="jury", occurred_on=date(2026, 5, 4),
+            reflection=shown.reflection,
+            tags=[entry_service.TagData(c["C2.1"].id), entry_service.TagData(c["S1.2"].id)]),
+            shown.version)
+        second = write("Soutenance de mi-parcours", "jury", ["C3.1"])
+        excluded = write("Brouillon pour le jury, écarté", "jury")
+        private = write("Mes doutes très privés", "private", ["C2.1"])
+        tutors = write("Pour mes tuteurs seulement", "referents", ["C1.1"])
+        feedback.add_comment(referent, shown, "Très *clair*, bravo.")
+        assessments.assess_self(learner, c["C2.1"], 3, "Je le fais seul.")
+        assessments.assess_as_referent(referent, learner, c["C2.1"], 2, "Presque.")
+        assessments.assess_self(learner, c["C3.1"], 2, "En cours.")
+        other = db.session.get(User, people.other_learner.id)
+        entry_service.create_entry(other, entry_service.EntryData(
+            title="Entrée de Yanis", visibility="jury", occurred_on=date(2026, 1, 1)))
+        sharing.save_selection(learner, [excluded.id], True, True)
+        db.session.commit()
+        return SimpleNamespace(
+            shown=shown.id, second=second.id, excluded=excluded.id, private=private.id,
+            tutors=tutors.id, image=image.id,
+            jury_titles=["Refonte du pipeline", "Soutenance de mi-parcours"],
+            hidden_titles=["Brouillon pour le jury, écarté", "Mes doutes très privés",
+                           "Pour mes tuteurs seulement", "Entrée de Yanis"])

@@ -166,3 +166,19 @@ ADMIN_ROUTES = [
     ("POST", "/admin/enrolments/{enrolment}/delete"),
     ("POST", "/admin/cohorts/{cohort}/enrolments"),
 ]
+
+
+def download(client, fmt):
+    """HTML and JSON come at once; the PDF and the ZIP through a job (run at once in tests)."""
+    if fmt in ("pdf", "zip"):
+        token = client.get("/csrf-token").json["token"]
+        started = client.post("/export/jobs", data={"format": fmt, "csrf_token": token})
+        assert started.status_code == 303, started.get_data(as_text=True)
+        page = client.get(started.headers["Location"]).get_data(as_text=True)
+        assert "Votre export est prêt" in page
+        response = client.get(started.headers["Location"] + "/file")
+    else:
+        response = client.get(f"/export/download/{fmt}")
+    assert response.status_code == 200, fmt
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    return response.data

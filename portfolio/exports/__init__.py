@@ -142,7 +142,7 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
                 "path": attachment_path(a) if selection.include_attachments else None,
             } for a in entry.attachments],
             "feedback": [{
-                "author": c.author.name if c.author else None, "at": _iso(c.created_at),
+                "id": c.id, "author": c.author.name if c.author else None, "at": _iso(c.created_at),
                 "body": c.body, "body_html": c.body_html} for c in threads.get(entry.id, [])],
         }
 

@@ -7,18 +7,12 @@ import json
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree import ElementTree as ET
 
 from portfolio import storage
 from portfolio.exports.html import write_html
 from portfolio.models import Attachment
-from portfolio.text import NOT_XML
 
 CHUNK = 1024 * 1024
-ATOM = "http://www.w3.org/2005/Atom"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-LEAP2 = "http://terms.leapspecs.org/"
-CATEGORIES = "http://wiki.leapspecs.org/2A/categories"
 SCHEMA = Path(__file__).with_name("portfolio.schema.json")
 
 
@@ -60,67 +54,16 @@ def write_pdf(model: dict, out: BinaryIO, paths: dict[int, Path] | None = None) 
 
 
 def write_leap2a(model: dict) -> str:
-    """A Leap2A feed: entries as `entry`, compétences as `ability`, each framework as a
-    `selection` of its abilities, attachments as `resource`."""
-    ET.register_namespace("", ATOM)
-    ET.register_namespace("rdf", RDF)
-    ET.register_namespace("leap2", LEAP2)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"portfolio:learner:{model['learner']['id']}"
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"Portfolio — {model['learner']['name']}"
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = model["generated_at"]
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = model["learner"]["name"]
+    """The Leap2A feed, with the labels in the current language (see exports/leap2a.py)."""
+    from flask_babel import gettext as _
 
-    def item(kind: str, ident: str, title: str, updated: str) -> ET.Element:
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = ident
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = title
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = updated
-        ET.SubElement(entry, f"{{{RDF}}}type", {f"{{{RDF}}}resource": f"leap2:{kind}"})
-        return entry
+    from portfolio import vocabulary
+    from portfolio.exports import leap2a
 
-    def link(entry: ET.Element, rel: str, href: str) -> None:
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": f"leap2:{rel}", "href": href})
-
-    now = model["generated_at"]
-    for framework in model["frameworks"]:
-        selection = item("selection", f"portfolio:framework:{framework['code']}",
-                         framework["title"], now)
-        ET.SubElement(selection, f"{{{ATOM}}}category",
-                      {"term": "Competency_framework", "scheme": f"{CATEGORIES}/selection_type#"})
-        for block in framework["blocks"]:
-            for competency in block["competencies"]:
-                ability_id = f"portfolio:ability:{competency['key']}"
-                link(selection, "has_part", ability_id)
-                ability = item("ability", ability_id,
-                               f"{competency['code']} {competency['title']}", now)
-                ET.SubElement(ability, f"{{{ATOM}}}content", {"type": "text"}).text = \
-                    "\n".join(competency["criteria"])
-                link(ability, "is_part_of", f"portfolio:framework:{framework['code']}")
-                for entry_id in competency["evidence"]:
-                    link(ability, "is_supported_by", f"portfolio:entry:{entry_id}")
-    for data in model["entries"]:
-        entry = item("entry", f"portfolio:entry:{data['id']}", data["title"],
-                     data["updated_at"] or now)
-        ET.SubElement(entry, f"{{{ATOM}}}content", {"type": "html"}).text = data["body_html"]
-        ET.SubElement(entry, f"{{{LEAP2}}}date", {f"{{{LEAP2}}}point": "start"}).text = \
-            data["occurred_on"]
-        for competency in data["competencies"]:
-            link(entry, "is_evidence_of", f"portfolio:ability:{competency['key']}")
-        for attachment in data["attachments"]:
-            resource_id = f"portfolio:resource:{attachment['id']}"
-            link(entry, "has_attachment", resource_id)
-            resource = item("resource", resource_id, attachment["name"], now)
-            attrs = {"type": attachment["content_type"]}
-            if attachment["path"]:
-                attrs["src"] = attachment["path"]
-            ET.SubElement(resource, f"{{{ATOM}}}content", attrs)
-    # ElementTree writes any character; XML 1.0 cannot hold some (U+FFFE, most controls): text
-    # stored before they were cleaned at input, or from an imported référentiel, must not make
-    # the whole document unreadable. They cannot be part of the markup, so dropping them from
-    # the serialised text only touches the text.
-    return NOT_XML.sub("", ET.tostring(feed, encoding="unicode", xml_declaration=True))
+    return leap2a.write_leap2a(
+        model, reflection_labels={k: str(v) for k, v in vocabulary.REFLECTION.items()},
+        reflection_heading=_("Se connaître et s'évaluer"),
+        kind_labels={k: str(v) for k, v in vocabulary.KINDS.items()})
 
 
 def write_zip(model: dict, out: BinaryIO, paths: dict[int, Path] | None = None) -> None:

@@ -93,7 +93,8 @@ def journey(new_page, live, people, tmp_path, javascript: bool):
     assert re.search(r"Notifications\s*1", learner.inner_text("header"))
     # The radar now has a referent series: C2 at 2 (self 3: a gap, marked).
     assert learner.locator(".series-referent rect").count() >= 1
-    assert "C2 (écart)" in learner.locator("svg.radar").text_content()
+    radar = learner.locator("svg.radar").text_content()
+    assert "C2 !" in radar and "! écart d'un niveau ou plus" in radar
     table = learner.locator(".radar-table table")
     assert table.count() == 1 and "C2" in table.text_content()  # folded, but there
     learner.goto(f"{live}/notifications")
