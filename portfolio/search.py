@@ -73,6 +73,7 @@ def document_of(entry: Entry) -> str:
     reflection = entry.reflection or {}
     parts = [entry.title, entry.context or "", entry.body or ""]
     parts += [str(reflection.get(k) or "") for k in REFLECTION_FIELDS]
+    parts += entry.keywords
     return "\n".join(parts)
 
 

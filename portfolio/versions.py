@@ -34,6 +34,7 @@ from portfolio.models import (
     Draft,
     Enrolment,
     Entry,
+    EntryKeyword,
     EntryRevision,
     EntryTag,
     ExportJob,
@@ -65,7 +66,8 @@ PRIVATE = {Draft: "user_id", Notification: "user_id", ApiToken: "user_id",
            HeldUpload: "learner_id"}
 # model -> (column, the parent table's query of the users concerned by those ids)
 THROUGH = {
-    EntryTag: "entry_id", Attachment: "entry_id", EntryRevision: "entry_id", Comment: "entry_id",
+    EntryTag: "entry_id", EntryKeyword: "entry_id", Attachment: "entry_id",
+    EntryRevision: "entry_id", Comment: "entry_id",
     FeedbackEvent: "request_id", ShareAccess: "link_id",
 }
 PARENTS = {

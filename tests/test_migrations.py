@@ -90,7 +90,7 @@ def test_the_ligature_migration_reindexes_entries_written_before_it(empty_app):
     from portfolio.services import entries as entry_service
 
     with empty_app.app_context():
-        upgrade(revision="f6a0b4c8d3e9")
+        upgrade()
         learner = accounts.create_user(email="l@example.org", name="L", role=Role.LEARNER,
                                        password="mot-de-passe-long-2026")
         entry = entry_service.create_entry(learner, entry_service.EntryData(
@@ -105,6 +105,8 @@ def test_the_ligature_migration_reindexes_entries_written_before_it(empty_app):
         else:
             db.session.execute(text("UPDATE entry_fts SET content = 'mis en œuvr le chef d œuvr'"))
         db.session.commit()
+        db.session.remove()
+        downgrade(revision="f6a0b4c8d3e9")  # as it was before the migration
 
         def found(query):
             return db.session.scalars(select(Entry.id).where(matches(query))).all()

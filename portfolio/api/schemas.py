@@ -63,12 +63,13 @@ ATTACHMENT = {"type": "object", "required": ["id", "name", "size", "sha256"], "p
 
 ENTRY = {"type": "object", "required": [
     "id", "version", "title", "body", "body_html", "kind", "occurred_on", "visibility",
-    "competencies", "created_at", "updated_at", "url"], "properties": {
+    "competencies", "keywords", "created_at", "updated_at", "url"], "properties": {
     "id": {"type": "integer"}, "version": {"type": "integer"}, "learner_id": {"type": "integer"},
     "title": {"type": "string"}, "body": {"type": "string"}, "body_html": {"type": "string"},
     "kind": {"enum": list(KINDS)}, "occurred_on": DATE, "context": {"type": "string"},
     "visibility": {"enum": list(VISIBILITIES)}, "reflection": {"type": "object"},
     "competencies": {"type": "array", "items": {"type": "string"}},
+    "keywords": {"type": "array", "items": {"type": "string"}},
     "attachments": {"type": "array", "items": ATTACHMENT},
     "created_at": {"type": "string"}, "updated_at": {"type": "string"},
     "url": {"type": "string"}}}

@@ -22,6 +22,7 @@ def entry_json(entry) -> dict:
         "reflection": dict(entry.reflection or {}),
         "competencies": [f"{t.competency.framework.code}:{t.competency.code}"
                          for t in entry.tags],
+        "keywords": entry.keywords,
         "attachments": [attachment_json(a) for a in entry.attachments],
         "created_at": _iso(entry.created_at), "updated_at": _iso(entry.updated_at),
         "url": url_for("entries.show", entry_id=entry.id, _external=True)}

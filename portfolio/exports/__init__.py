@@ -51,7 +51,7 @@ def exportable_entries(learner: User) -> list[Entry]:
         .options(selectinload(Entry.tags).selectinload(EntryTag.competency)
                  .selectinload(Competency.block),
                  selectinload(Entry.tags).selectinload(EntryTag.criteria),
-                 selectinload(Entry.attachments))
+                 selectinload(Entry.attachments), selectinload(Entry.keyword_rows))
         .order_by(Entry.occurred_on.desc(), Entry.id.desc())))
 
 
@@ -131,7 +131,7 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
             "occurred_on": entry.occurred_on.isoformat(), "context": entry.context or "",
             "version": entry.version, "updated_at": _iso(entry.updated_at),
             "body": entry.body, "body_html": entry.body_html,
-            "reflection": dict(entry.reflection or {}),
+            "reflection": dict(entry.reflection or {}), "keywords": entry.keywords,
             "competencies": [{
                 "key": f"{t.competency.framework.code}:{t.competency.code}",
                 "title": t.competency.title, "how": t.how or "",

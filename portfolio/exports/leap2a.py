@@ -201,6 +201,8 @@ def write_leap2a(model: dict, *, reflection_labels: dict[str, str] | None = None
             if ability_ref(competency["key"]) in abilities:  # a référentiel still followed
                 feed.link(entry, "leap2:is_evidence_of", ability_ref(competency["key"]))
             feed.category(entry, code, label=f"{code} {competency['title']}"[:255])
+        for keyword in data.get("keywords", []):
+            feed.category(entry, keyword)  # a tag, as Mahara writes them (no scheme)
         for attachment in data["attachments"]:
             if not attachment["path"]:
                 continue  # files left out of the export: no resource pointing at nothing

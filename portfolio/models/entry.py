@@ -81,6 +81,14 @@ class Entry(Base):
     revisions: Mapped[list[EntryRevision]] = relationship(
         back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
         order_by="EntryRevision.version")
+    keyword_rows: Mapped[list[EntryKeyword]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="EntryKeyword.position")
+
+    @property
+    def keywords(self) -> list[str]:
+        """The learner's free keywords (Mahara's and PebblePad's tags), in their order."""
+        return [k.label for k in self.keyword_rows]
 
     @property
     def has_reflection(self) -> bool:
@@ -113,6 +121,21 @@ class EntryTag(Base):
     competency: Mapped[Competency] = relationship()
     criteria: Mapped[list[Criterion]] = relationship(
         secondary=entry_tag_criteria, order_by="Criterion.position")
+
+
+class EntryKeyword(Base):
+    """A free keyword of an entry, as written, with its folded form for filtering."""
+
+    __tablename__ = "entry_keywords"
+    __table_args__ = (UniqueConstraint("entry_id", "folded"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(60))
+    folded: Mapped[str] = mapped_column(String(60), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    entry: Mapped[Entry] = relationship(back_populates="keyword_rows")
 
 
 class StoredFile:

@@ -19,6 +19,7 @@ from portfolio.models import (
     Competency,
     Criterion,
     Entry,
+    EntryKeyword,
     EntryRevision,
     EntryTag,
     Framework,
@@ -28,13 +29,15 @@ from portfolio.services import Conflict, Invalid, ServiceError
 from portfolio.services.attachments import delete_attachment
 from portfolio.services.enrolments import enrolled_competency_ids
 from portfolio.services.frameworks import register_evidence_counter
-from portfolio.text import clean_name, clean_text
+from portfolio.text import clean_name, clean_text, fold
 
 TITLE_MAX = 200
 CONTEXT_MAX = 300
 REFLECTION_MAX = 10_000
 HOW_MAX = 300
 MAX_TAGS = 40
+MAX_KEYWORDS = 30
+KEYWORD_MAX = 60
 EARLIEST = date(1950, 1, 1)
 
 
@@ -66,6 +69,22 @@ class EntryData:
     visibility: str = "private"
     reflection: dict = field(default_factory=dict)
     tags: list[TagData] = field(default_factory=list)
+    # Free keywords; None leaves an entry's keywords as they are (a client that never saw them).
+    keywords: list[str] | None = None
+
+
+def clean_keywords(raw: list[str] | str | None) -> list[str]:
+    """Keywords as typed (a list, or one text separated by commas), cleaned, without repeats
+    (accents, case and ligatures aside); not checked for length or number."""
+    if raw is None:
+        return []
+    items = raw.split(",") if isinstance(raw, str) else [str(k) for k in raw]
+    kept: dict[str, str] = {}
+    for item in items:
+        label = " ".join((clean_name(item) or "").split()).lstrip("#")
+        if label and fold(label) not in kept:
+            kept[fold(label)] = label
+    return list(kept.values())
 
 
 class StaleEdit(Conflict):
@@ -111,12 +130,17 @@ def _check(learner: User, data: EntryData,
     except MarkdownRefused as refusal:
         errors["body"] = refusal.message
     tags = _check_tags(learner, data.tags, errors, kept)
+    keywords = None if data.keywords is None else clean_keywords(data.keywords)
+    if keywords and len(keywords) > MAX_KEYWORDS:
+        errors["keywords"] = _("Au plus %(max)d mots-clés par entrée.", max=MAX_KEYWORDS)
+    elif keywords and any(len(k) > KEYWORD_MAX for k in keywords):
+        errors["keywords"] = _("Un mot-clé a %(max)d caractères au plus.", max=KEYWORD_MAX)
     if errors:
         raise Invalid(errors)
     fields = dict(title=title, body=body, body_html=body_html, kind=data.kind,
                   occurred_on=data.occurred_on, context=context, visibility=data.visibility,
                   reflection=reflection)
-    return fields, body, tags
+    return fields, keywords, tags
 
 
 def _check_tags(learner: User, tags: list[TagData], errors: dict,
@@ -170,6 +194,23 @@ def _apply_tags(entry: Entry, tags: list[TagData]) -> None:
         tag.criteria = [criteria[cid] for cid in data.criterion_ids]
 
 
+def _apply_keywords(entry: Entry, keywords: list[str] | None) -> None:
+    """Set the entry's keywords, keeping the rows of those that stay (one per folded form)."""
+    if keywords is None:
+        return
+    existing = {k.folded: k for k in entry.keyword_rows}
+    wanted = [fold(k) for k in keywords]
+    for row in list(entry.keyword_rows):
+        if row.folded not in wanted:
+            entry.keyword_rows.remove(row)
+    for position, (label, folded) in enumerate(zip(keywords, wanted, strict=True)):
+        row = existing.get(folded)
+        if row is None:
+            row = EntryKeyword(folded=folded)
+            entry.keyword_rows.append(row)
+        row.label, row.position = label, position
+
+
 def _snapshot(entry: Entry) -> None:
     keys, details = [], {}
     if entry.tags:
@@ -190,12 +231,13 @@ def _snapshot(entry: Entry) -> None:
 
 def create_entry(learner: User, data: EntryData) -> Entry:
     """Write a new entry for the learner."""
-    fields, _body, tags = _check(learner, data)
+    fields, keywords, tags = _check(learner, data)
     now = utcnow()
     entry = Entry(learner_id=learner.id, version=1, created_at=now, updated_at=now, **fields)
     db.session.add(entry)
     db.session.flush()
     _apply_tags(entry, tags)
+    _apply_keywords(entry, keywords)
     db.session.flush()
     _snapshot(entry)
     search.index_entry(entry)
@@ -207,10 +249,12 @@ def update_entry(entry: Entry, learner: User, data: EntryData, base_version: int
     """Save a new version of the entry, unless it changed since `base_version`."""
     if base_version != entry.version:
         raise StaleEdit(entry)
-    fields, _body, tags = _check(learner, data, frozenset(t.competency_id for t in entry.tags))
+    fields, keywords, tags = _check(learner, data,
+                                    frozenset(t.competency_id for t in entry.tags))
     for key, value in fields.items():
         setattr(entry, key, value)
     _apply_tags(entry, tags)
+    _apply_keywords(entry, keywords)
     entry.version += 1
     entry.updated_at = utcnow()
     db.session.flush()

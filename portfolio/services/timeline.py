@@ -17,12 +17,13 @@ from portfolio.models import (
     Block,
     Competency,
     Entry,
+    EntryKeyword,
     EntryTag,
     Framework,
     User,
 )
 from portfolio.permissions import readable_entries
-from portfolio.text import parse_int
+from portfolio.text import fold, parse_int
 
 PAGE_SIZE = 20
 
@@ -34,6 +35,7 @@ class Filters:
     competency: str = ""  # "fw:CODE"
     block: str = ""       # "fw:BLOCK"
     visibility: str = ""
+    keyword: str = ""
     date_from: date | None = None
     date_to: date | None = None
     learner: int | None = None
@@ -43,7 +45,8 @@ class Filters:
         """The filters as query-string arguments (for links that keep them)."""
         args = {k: v for k, v in (("q", self.q), ("kind", self.kind),
                                   ("competency", self.competency), ("block", self.block),
-                                  ("visibility", self.visibility), ("learner", self.learner))
+                                  ("visibility", self.visibility), ("keyword", self.keyword),
+                                  ("learner", self.learner))
                 if v}
         if self.date_from:
             args["from"] = self.date_from.isoformat()
@@ -83,6 +86,7 @@ def filters_from_args(args) -> Filters:
         competency=(args.get("competency") or "")[:90],
         block=(args.get("block") or "")[:90],
         visibility=visibility if visibility in VISIBILITIES else "",
+        keyword=" ".join((args.get("keyword") or "").split())[:60],
         date_from=_parse_date(args.get("from")),
         date_to=_parse_date(args.get("to")),
         learner=parse_int(learner),
@@ -119,6 +123,9 @@ def list_entries(viewer: User, filters: Filters, page_size: int = PAGE_SIZE) -> 
             .join(Block, Competency.block_id == Block.id)
             .join(Framework, Block.framework_id == Framework.id)
             .where(Framework.code == pair[0], Block.code == pair[1])))
+    if filters.keyword:
+        query = query.where(Entry.id.in_(select(EntryKeyword.entry_id).where(
+            EntryKeyword.folded == fold(filters.keyword))))
     if filters.q and (condition := search.matches(filters.q)) is not None:
         # A search is matched once: the count rides along as a window column (a common word
         # matches much of the index, and counting it apart took half of a search page).
@@ -142,7 +149,7 @@ def _page(query, page: int, page_size: int):
     return (query.order_by(Entry.occurred_on.desc(), Entry.id.desc())
             .limit(page_size).offset((page - 1) * page_size)
             .options(selectinload(Entry.tags).selectinload(EntryTag.competency)
-                     .selectinload(Competency.framework),
+                     .selectinload(Competency.framework), selectinload(Entry.keyword_rows),
                      selectinload(Entry.attachments), selectinload(Entry.learner)))
 
 

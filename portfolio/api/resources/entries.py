@@ -43,6 +43,9 @@ ENTRY_FIELDS = {
     "context": {"type": "string", "maxLength": 300},
     "visibility": {"enum": list(VISIBILITIES)},
     "competencies": {"type": "array", "items": KEY, "maxItems": 40},
+    "keywords": {"type": "array", "maxItems": entry_service.MAX_KEYWORDS,
+                 "items": {"type": "string", "minLength": 1,
+                           "maxLength": entry_service.KEYWORD_MAX}},
     "reflection": REFLECTION,
 }
 
@@ -74,12 +77,13 @@ def _entry_data(payload: dict, base=None) -> entry_service.EntryData:
         context=value("context", base.context if base else ""),
         visibility=value("visibility", base.visibility if base else "private"),
         reflection=value("reflection", dict(base.reflection or {}) if base else {}),
-        tags=tags)
+        keywords=payload.get("keywords"), tags=tags)
 
 
 @operation("/entries", "GET", summary="The caller's readable entries", tag="entries", query={
     "q": {"type": "string", "maxLength": 200}, "competency": KEY,
     "kind": {"enum": list(KINDS)}, "visibility": {"enum": list(VISIBILITIES)},
+    "keyword": {"type": "string", "maxLength": 60},
     "from": DATE, "to": DATE, "learner_id": ID, **PAGING},
     responses={"200": ok("Entries, newest first", list_schema(ENTRY))})
 def get_entries(args):
@@ -89,7 +93,7 @@ def get_entries(args):
         raise Invalid([("cursor", "use the same limit as the page that gave this cursor")])
     filters = Filters(q=args.get("q", ""), kind=args.get("kind", ""),
                       competency=args.get("competency", ""),
-                      visibility=args.get("visibility", ""),
+                      visibility=args.get("visibility", ""), keyword=args.get("keyword", ""),
                       date_from=date.fromisoformat(args["from"]) if "from" in args else None,
                       date_to=date.fromisoformat(args["to"]) if "to" in args else None,
                       learner=args.get("learner_id"), page=offset // limit + 1)

@@ -131,6 +131,7 @@ def edit(entry_id: int):
     else:
         form = EntryForm(formdata=None, obj=entry, **(entry.reflection or {}))
         form.version.data = str(entry.version)
+        form.keywords.data = ", ".join(entry.keywords)
         tags = [service.TagData(t.competency_id, [c.id for c in t.criteria], t.how)
                 for t in entry.tags]
     return render_editor(form, tags, entry=entry, draft=draft)

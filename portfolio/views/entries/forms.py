@@ -73,6 +73,7 @@ class EntryForm(FlaskForm):
                             format="%Y-%m-%d")
     context = StringField(_l("Contexte (entreprise, équipe, projet)"),
                           validators=[Length(max=300)])
+    keywords = StringField(_l("Mots-clés"), validators=[Length(max=2000)])
     visibility = RadioField(_l("Qui peut la lire ?"), default="private",
                             choices=lambda: list(vocabulary.VISIBILITIES.items()))
     body = TextAreaField(_l("Texte (Markdown)"))
@@ -132,7 +133,7 @@ def entry_data(form: EntryForm, tags: list[service.TagData]) -> service.EntryDat
     return service.EntryData(
         title=form.title.data or "", body=form.body.data or "", kind=form.kind.data or "",
         occurred_on=form.occurred_on.data, context=form.context.data or "",
-        visibility=form.visibility.data or "",
+        visibility=form.visibility.data or "", keywords=form.keywords.data or "",
         reflection={k: _answer(k, getattr(form, k).data) for k in REFLECTION_FIELDS}, tags=tags)
 
 
