@@ -331,19 +331,12 @@ def purge():
 
 
 def init_app(app: Flask) -> None:
+    from portfolio.cli_imports import imports
     from portfolio.cli_operations import backup, restore, worker
 
-    app.cli.add_command(backup)
-    app.cli.add_command(restore)
-    app.cli.add_command(worker)
-    app.cli.add_command(users)
-    app.cli.add_command(export)
-    app.cli.add_command(tokens)
-    app.cli.add_command(purge)
-    app.cli.add_command(notify)
-    app.cli.add_command(demo)
-    app.cli.add_command(frameworks)
-    app.cli.add_command(enrol)
+    for command in (backup, restore, worker, users, export, imports, tokens, purge, notify, demo,
+                    frameworks, enrol):
+        app.cli.add_command(command)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def render_entry(entry, *, status: int = 200, request_form=None, request_error=N
 def entry_feedback_context(entry, *, request_form=None, request_error=None) -> dict:
     """What the entry page shows of the loop: its thread, its requests, the forms."""
     is_owner = current_user.id == entry.learner_id
-    comments = feedback.comments_on(entry)
+    comments = feedback.comments_on(entry, current_user)
     changeable = {c.id for c in comments if feedback.can_change_comment(current_user, c)}
     for comment in comments:
         if comment.id in changeable:  # its links go when the edit window closes: the page

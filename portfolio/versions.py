@@ -43,6 +43,7 @@ from portfolio.models import (
     FeedbackRequest,
     Framework,
     HeldUpload,
+    ImportedItem,
     LoginSession,
     Notification,
     ScheduledRun,
@@ -76,8 +77,8 @@ PARENTS = {
     "link_id": (ShareLink.id, (ShareLink.learner_id,)),
 }
 # Rows no kept page shows: writing them changes nobody's kept pages (logins, the audit trail,
-# background jobs: the export page that shows them is never kept).
-IGNORED = (LoginSession, AuditLine, SiteVersion, ExportJob, ScheduledRun)
+# background jobs: the export page that shows them is never kept; what an import remembers).
+IGNORED = (LoginSession, AuditLine, SiteVersion, ExportJob, ScheduledRun, ImportedItem)
 # Rows on everybody's pages: référentiels, cohorts. (User is classified by its columns below.)
 SITE_WIDE = (Framework, Block, Competency, Criterion, Cohort, User)
 # What others see of a person: a change here may show on anybody's pages; a change of any

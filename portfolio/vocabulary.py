@@ -58,6 +58,20 @@ REQUEST_STATES = {
 LANGUAGES = LANGUAGE_NAMES
 # The question a destructive action asks first, by endpoint: in a dialog with JavaScript
 # (data-confirm), on a page of its own without (forms.confirmation).
+# What a Leap2A import leaves aside, by kind (services/leap2a_read.py).
+IMPORT_SKIPPED = {
+    "page": _l("pages"),
+    "collection": _l("collections de pages"),
+    "annotation": _l("annotations"),
+    "annotationfeedback": _l("retours sur des annotations"),
+    "comment_elsewhere": _l("commentaires sur des pages"),
+    "profile": _l("profil"),
+    "ability": _l("compétences d'un référentiel"),
+    "framework": _l("référentiels"),
+    "resume": _l("éléments de CV"),
+    "selection": _l("autres sélections"),
+    "other": _l("autres éléments"),
+}
 CONFIRM = {
     "entries.delete": _l("Supprimer définitivement cette entrée, ses versions et ses pièces "
                          "jointes ?"),

@@ -87,6 +87,8 @@ MATRIX = {
                               NOBODY),
     "entries.preview": ("POST", "/entries/preview", {"body": "**x**"}, USERS_200),
     "entries.picker": ("GET", "/entries/picker?q=c2", None, learner_only()),
+    "imports.leap2a": ("GET", "/import", None, learner_only()),
+    "imports.import_leap2a_file": ("POST", "/import", {}, learner_only(422)),
     "entries.tag_row": ("GET", "/entries/tag-row?competency={competency}", None,
                         learner_only()),
     "entries.attachment": ("GET", "/attachments/{attachment}", None, referent_only()),

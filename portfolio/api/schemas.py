@@ -77,7 +77,8 @@ ENTRY = {"type": "object", "required": [
 
 COMMENT = {"type": "object", "required": ["id", "author", "body_html", "created_at"],
            "properties": {"id": {"type": "integer"}, "author": {"type": ["string", "null"]},
-                          "body": {"type": "string"}, "body_html": {"type": "string"},
+                          "imported": {"type": "boolean"}, "body": {"type": "string"},
+                          "body_html": {"type": "string"},
                           "created_at": {"type": "string"}}}
 
 

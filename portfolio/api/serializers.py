@@ -34,7 +34,8 @@ def attachment_json(a) -> dict:
 
 
 def comment_json(c) -> dict:
-    return {"id": c.id, "author": c.author.name if c.author else None, "body": c.body,
+    return {"id": c.id, "author": c.author.name if c.author else c.imported_author,
+            "imported": c.imported_author is not None, "body": c.body,
             "body_html": c.body_html, "created_at": _iso(c.created_at)}
 
 

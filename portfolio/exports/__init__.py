@@ -88,7 +88,8 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
     threads: dict[int, list[Comment]] = {}
     if selection.include_feedback and entry_ids:
         for comment in db.session.scalars(
-                select(Comment).where(Comment.entry_id.in_(entry_ids))
+                select(Comment).where(Comment.entry_id.in_(entry_ids),
+                                      Comment.private.is_(False))  # the learner's own notes
                 .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)):
             threads.setdefault(comment.entry_id, []).append(comment)
 
@@ -142,7 +143,8 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
                 "path": attachment_path(a) if selection.include_attachments else None,
             } for a in entry.attachments],
             "feedback": [{
-                "id": c.id, "author": c.author.name if c.author else None, "at": _iso(c.created_at),
+                "id": c.id, "author": c.author.name if c.author else c.imported_author,
+                "at": _iso(c.created_at),
                 "body": c.body, "body_html": c.body_html} for c in threads.get(entry.id, [])],
         }
 

@@ -196,6 +196,10 @@ def write_leap2a(model: dict, *, reflection_labels: dict[str, str] | None = None
             kind_labels.get(data["kind"], data["kind"])
         if data["context"]:
             ET.SubElement(entry, f"{{{PF}}}context").text = data["context"]
+        # the Markdown as written and the reflection by field: what our own import reads back
+        ET.SubElement(entry, f"{{{PF}}}body").text = data["body"]
+        for key, value in data["reflection"].items():
+            ET.SubElement(entry, f"{{{PF}}}reflection", {"field": key}).text = value
         for competency in data["competencies"]:
             code = competency["key"].split(":", 1)[1]
             if ability_ref(competency["key"]) in abilities:  # a référentiel still followed

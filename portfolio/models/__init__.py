@@ -33,6 +33,7 @@ from portfolio.models.framework import (
     Framework,
     enrolment_blocks,
 )
+from portfolio.models.imports import ImportedItem
 from portfolio.models.job import EXPORT_STATES, ExportJob, ScheduledRun
 from portfolio.models.sharing import ApiToken, AuditLine, ExportSelection, ShareAccess, ShareLink
 from portfolio.models.site import SiteVersion
@@ -77,6 +78,7 @@ __all__ = [
     "Enrolment",
     "Framework",
     "enrolment_blocks",
+    "ImportedItem",
     "EXPORT_STATES",
     "ExportJob",
     "ScheduledRun",

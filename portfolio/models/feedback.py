@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.models.base import Base, utcnow
@@ -90,6 +90,10 @@ class Comment(Base):
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
+    # A comment imported from another portfolio (Leap2A): its author as written there.
+    imported_author: Mapped[str | None] = mapped_column(String(200))
+    # Seen by the entry's learner only (Mahara's private feedback, imported).
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     author: Mapped[User | None] = relationship()
     entry: Mapped[Entry] = relationship()

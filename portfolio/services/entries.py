@@ -264,6 +264,22 @@ def update_entry(entry: Entry, learner: User, data: EntryData, base_version: int
     return entry
 
 
+def set_first_body(entry: Entry, body: str) -> None:
+    """The body of an entry still at its first version, written once its files have ids (an
+    importer's last step): the same checks and rendering as a save, no second version."""
+    if entry.version != 1:
+        raise Conflict(_("Cette entrée a déjà été modifiée."))
+    body = (clean_text(body) or "").replace("\r\n", "\n")
+    try:
+        html = str(render_markdown(body))
+    except MarkdownRefused as refusal:
+        raise Invalid({"body": refusal.message}) from refusal
+    entry.body, entry.body_html = body, html
+    entry.revisions[-1].body = body
+    db.session.flush()
+    search.index_entry(entry)
+
+
 def delete_entry(entry: Entry) -> None:
     """Delete the entry, its tags, versions and files (the files once committed)."""
     for attachment in list(entry.attachments):

@@ -262,10 +262,13 @@ def add_comment(author: User, entry: Entry, body: str | None) -> Comment:
     return comment
 
 
-def comments_on(entry: Entry) -> list[Comment]:
+def comments_on(entry: Entry, viewer: User) -> list[Comment]:
+    """The thread the viewer may read: a private (imported) comment is the learner's only."""
+    query = select(Comment).where(Comment.entry_id == entry.id)
+    if viewer.id != entry.learner_id:
+        query = query.where(Comment.private.is_(False))
     return list(db.session.scalars(
-        select(Comment).where(Comment.entry_id == entry.id)
-        .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)))
+        query.options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)))
 
 
 def can_change_comment(viewer: User, comment: Comment, now: datetime | None = None) -> bool:

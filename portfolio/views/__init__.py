@@ -16,10 +16,11 @@ def init_app(app: Flask) -> None:
         feedback,
         frameworks,
         home,
+        imports,
         progress,
     )
 
     for module in (auth, home, account, admin, admin_frameworks, frameworks, entries, progress,
-                   feedback, exports):
+                   feedback, exports, imports):
         app.register_blueprint(module.bp)
     feedback.init_app(app)

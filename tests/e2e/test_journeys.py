@@ -307,3 +307,25 @@ def test_a_share_link_made_by_keyboard_lands_on_the_address(new_page, live, peop
     assert focused.endswith("share-url"), focused
     assert "/s/" in page.evaluate("document.activeElement.value")
     assert page.watch.clean(), vars(page.watch)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_mahara_export_is_imported_from_the_page(new_page, live, people, tmp_path, javascript):
+    from tests.leap2a_feeds import archive_of, post
+
+    archive = tmp_path / "mahara-export.zip"
+    archive.write_bytes(archive_of(
+        post("portfolio:artefact2", "Article de mon journal Mahara",
+             extra='<category term="alternance"/>')).getvalue())
+    page = new_page(javascript, width=375)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries")
+    page.click("text=Importer un portfolio")
+    page.set_input_files("#file", str(archive))
+    page.click("button:has-text('Importer')")
+    page.wait_for_selector("#report-title")
+    assert "1 entrée importée" in page.inner_text("[role=status]:near(#report-title)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.click("text=Voir mes entrées")
+    assert page.locator(".entry-card", has_text="Article de mon journal Mahara").count() == 1
+    assert page.watch.clean(), vars(page.watch)

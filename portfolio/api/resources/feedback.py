@@ -30,7 +30,7 @@ from portfolio.services import feedback as feedback_service
            responses={"200": ok("Comments, oldest first", list_schema(COMMENT))})
 def get_comments(args, entry_id: int):
     entry = get_entry_or_404(entry_id, me())
-    return jsonify(page_of([comment_json(c) for c in feedback_service.comments_on(entry)],
+    return jsonify(page_of([comment_json(c) for c in feedback_service.comments_on(entry, me())],
                            args))
 
 
