@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portfolio.cli import _user
+from portfolio.cli import _user, frameworks
 from portfolio.db import db
 from portfolio.models import Role
 
@@ -34,3 +34,32 @@ def leap2a(path, email):
     db.session.commit()
     for line in report_lines(report):
         click.echo(line)
+
+
+@frameworks.command("import-rncp")
+@click.argument("file", type=click.File("rb"))
+@click.option("--fiche", default=None, help="Only this fiche (RNCPnnnnn) of the file.")
+@click.option("--force", is_flag=True,
+              help="Archive vanished compétences that evidence points to, instead of refusing.")
+def import_rncp(file, fiche, force):
+    """Import référentiels from France Compétences' RNCP XML (flux V4.1, streamed: the
+    national file too): one line per fiche on stdout; exit 2 when some were refused."""
+    from portfolio.services.rncp import RncpRefused, import_fiches
+
+    try:
+        results = import_fiches(file, fiche, force=force)
+    except RncpRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(refused.message) from None
+    db.session.commit()
+    refused = 0
+    for result in results:
+        blocks, competencies = result.counts
+        if result.status:
+            click.echo(f"{result.framework['code']}\t{result.status}\t{blocks} blocs\t"
+                       f"{competencies} compétences\t{result.framework['title']}")
+        else:
+            refused += 1
+            click.echo(f"{result.number}\trefused\t{'; '.join(result.problems)}")
+    if refused:
+        raise SystemExit(2)

@@ -140,7 +140,7 @@ MATRIX = {
                                   dict.fromkeys(ROLES, 302)),
     "auth.logout": ("POST", "/logout", {}, dict.fromkeys(ROLES, 302)),
 }
-DELEGATED = ("admin.", "admin_frameworks.", "api.")
+DELEGATED = ("admin.", "admin_frameworks.", "admin_rncp.", "api.")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portfolio.db import db
@@ -27,7 +28,7 @@ def run_import(app, people):
     """Import into a learner (the test's learner by default); return the report."""
 
     def run(stream, who=None):
-        with app.app_context():
+        with app.app_context(), force_locale("fr"):  # the messages as a French terminal
             learner = db.session.get(User, (who or people.learner).id)
             report = import_leap2a(learner, stream)
             db.session.commit()

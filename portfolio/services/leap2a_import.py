@@ -23,6 +23,7 @@ from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -37,7 +38,6 @@ MAX_UNCOMPRESSED = 2 * 1024**3
 MAX_RATIO = 200  # a member that inflates more than this is a bomb, not a document
 MAX_XML = 64 * 1024**2
 FEED_NAMES = ("leap2a.xml", "leap2.xml", "leap.xml")
-DRAFT_KEYWORD = "brouillon"
 
 
 class ImportRefused(ServiceError):
@@ -131,7 +131,8 @@ def import_leap2a(learner: User, stream) -> Report:
             if post.id in done:
                 report.already += 1
                 continue
-            _import_post(learner, archive, feed, post, report)
+            with force_locale(learner.locale or "fr"):  # what it writes, in their language
+                _import_post(learner, archive, feed, post, report)
         report.skipped.update(feed.comments_elsewhere())
     db.session.flush()
     return report
@@ -140,7 +141,7 @@ def import_leap2a(learner: User, stream) -> Report:
 def _import_post(learner: User, archive, feed, post: Item, report: Report) -> None:
     from portfolio.services.leap2a_content import attach_files, comments_for, post_markdown
 
-    keywords = feed.keywords_of(post) + ([DRAFT_KEYWORD] if post.draft else [])
+    keywords = feed.keywords_of(post) + ([_("brouillon")] if post.draft else [])
     keywords = [k[:entry_service.KEYWORD_MAX] for k in keywords]
     kind = post.kind_of_entry if post.kind_of_entry in KINDS else "reflection"
     data = entry_service.EntryData(

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
         account,
         admin,
         admin_frameworks,
+        admin_rncp,
         auth,
         entries,
         exports,
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
         progress,
     )
 
-    for module in (auth, home, account, admin, admin_frameworks, frameworks, entries, progress,
-                   feedback, exports, imports):
+    for module in (auth, home, account, admin, admin_frameworks, admin_rncp, frameworks, entries,
+                   progress, feedback, exports, imports):
         app.register_blueprint(module.bp)
     feedback.init_app(app)
