@@ -207,8 +207,9 @@ def import_framework(file, force):
 
 @frameworks.command("export")
 @click.argument("code")
-@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml", "moodle-csv",
+                                                   "mahara-matrix"]),
+              default="json", show_default=True)
 def export_framework(code, fmt):
     """Print a référentiel in the framework file format."""
     from portfolio.services import framework_format

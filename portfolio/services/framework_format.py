@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
@@ -60,6 +61,13 @@ def parse(content: bytes, filename: str = "") -> object:
         raise FrameworkInvalid([_("le fichier n'est pas en UTF-8")]) from None
     if "\x00" in text:
         raise FrameworkInvalid([_("le fichier contient un caractère nul")])
+    from portfolio.services import moodle_csv
+
+    if filename.lower().endswith(".csv") or moodle_csv.looks_like_moodle(text):
+        try:
+            return moodle_csv.parse_csv(text)
+        except csv.Error as error:
+            raise FrameworkInvalid([_("CSV Moodle illisible : %(why)s", why=str(error))]) from None
     is_yaml = filename.lower().endswith((".yaml", ".yml")) or (
         not filename.lower().endswith(".json") and not text.lstrip().startswith(("{", "[")))
     try:
@@ -294,8 +302,21 @@ def export(framework: Framework) -> dict:
     }
 
 
+# Formats a référentiel can be written in: media type and file extension.
+DUMP_FORMATS = {"json": ("application/json", "json"), "yaml": ("application/yaml", "yaml"),
+                "moodle-csv": ("text/csv", "csv"), "mahara-matrix": ("application/json", "matrix")}
+
+
 def dump(data: dict, fmt: str = "json") -> str:
-    """Write the file format as JSON or YAML text."""
+    """Write the file format as JSON or YAML text, or as Moodle's CSV or Mahara's .matrix."""
+    if fmt == "moodle-csv":
+        from portfolio.services.moodle_csv import export_csv
+
+        return export_csv(data)
+    if fmt == "mahara-matrix":
+        from portfolio.services.mahara_matrix import export_matrix
+
+        return export_matrix(data)
     if fmt == "yaml":
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -27,7 +27,8 @@ bp.before_request(require_role(Role.ADMIN))
 
 
 class FrameworkImportForm(FlaskForm):
-    file = FileField(_l("Fichier du référentiel (JSON ou YAML)"), validators=[FileRequired()])
+    file = FileField(_l("Fichier du référentiel (JSON, YAML ou CSV Moodle)"),
+                     validators=[FileRequired()])
     force = BooleanField(_l("Archiver les compétences disparues auxquelles des preuves se "
                             "rapportent (au lieu de refuser l'import)"))
 
@@ -64,11 +65,11 @@ def import_framework():
 def export_framework(code: str):
     """Download a référentiel in the file format."""
     framework = get_framework_or_404(code)
-    kind = "yaml" if request.args.get("format") == "yaml" else "json"
-    body = fmt.dump(fmt.export(framework), kind)
-    mimetype = "application/yaml" if kind == "yaml" else "application/json"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{framework.code}.{kind}"'})
+    kind = request.args.get("format", "json")
+    kind = kind if kind in fmt.DUMP_FORMATS else "json"
+    mimetype, extension = fmt.DUMP_FORMATS[kind]
+    return Response(fmt.dump(fmt.export(framework), kind), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{framework.code}.{extension}"'})
 
 
 def _enrol_from_form():
