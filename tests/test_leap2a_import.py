@@ -243,3 +243,14 @@ def test_the_learner_imports_from_the_page_without_javascript(client, people):
                           content_type="multipart/form-data")
     assert refused.status_code == 422
     assert "n&#39;est pas une archive ZIP" in refused.get_data(as_text=True)
+
+
+def test_a_feed_over_the_size_bound_is_refused_before_parsing(app, people, run_import,
+                                                              monkeypatch):
+    from portfolio.services import leap2a_import
+
+    monkeypatch.setattr(leap2a_import, "MAX_XML", 1024)
+    big = archive_of(*(post(f"portfolio:artefact{i}", f"Article {i}") for i in range(20)))
+    with pytest.raises(ImportRefused, match="trop grand"):
+        run_import(big)
+    assert entries_of(app, people.learner.id) == []
