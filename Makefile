@@ -51,6 +51,7 @@ bench: translations
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .
 	$(BIN)/pybabel update -i portfolio/translations/messages.pot -d portfolio/translations --no-fuzzy-matching
+	$(BIN)/python scripts/french_plurals.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

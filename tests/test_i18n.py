@@ -1,5 +1,7 @@
 """French first, English second: browser, cookie, then the user's own setting."""
 
+from pathlib import Path
+
 from tests.helpers import csrf_token, post
 
 
@@ -82,3 +84,24 @@ def test_french_content_is_marked_french_in_the_english_interface(client, people
     page = client.get(f"/learners/{people.learner.id}/frameworks/ing-num").get_data(as_text=True)
     assert '<ol class="criteria" lang="fr">' in page and '<a lang="fr" href=' in page
     assert '<html lang="en">' in page
+
+
+def test_french_plurals_follow_french_grammar():
+    """French is the source language, but ngettext needs its catalogue's plural rule: "0
+    entrée", "1 entrée", "2 entrées" (English's rule would say "0 entrées")."""
+    from babel.messages.pofile import read_po
+    from flask_babel import force_locale, ngettext
+
+    from config import TestConfig
+    from portfolio import create_app
+
+    path = Path(__file__).resolve().parents[1] / "portfolio/translations/fr/LC_MESSAGES/messages.po"
+    with path.open("rb") as source:
+        catalog = read_po(source)
+    plurals = [m for m in catalog if isinstance(m.id, tuple)]
+    assert plurals and all(m.string and m.string[0] == m.id[0] for m in plurals), \
+        "run `make extract-messages` (scripts/french_plurals.py fills them)"
+    app = create_app(TestConfig)
+    with app.test_request_context(), force_locale("fr"):
+        said = [ngettext("%(num)d entrée", "%(num)d entrées", n) for n in (0, 1, 2)]
+    assert said == ["0 entrée", "1 entrée", "2 entrées"]
