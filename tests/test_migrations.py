@@ -115,3 +115,26 @@ def test_the_ligature_migration_reindexes_entries_written_before_it(empty_app):
         db.session.remove()
         upgrade()
         assert found("oeuvre") == [entry_id] == found("œuvre")
+
+
+def test_a_migration_that_rebuilds_users_on_sqlite_keeps_the_rows_pointing_at_it(empty_app):
+    """SQLite's batch mode copies a table, drops the old one and renames: with foreign keys on,
+    dropping `users` cascaded to every entry (migrations/env.py turns them off meanwhile)."""
+    from portfolio.models import Role
+    from portfolio.services import accounts
+    from portfolio.services import entries as entry_service
+
+    with empty_app.app_context():
+        upgrade()
+        learner = accounts.create_user(email="l@example.org", name="L", role=Role.LEARNER)
+        entry_service.create_entry(learner, entry_service.EntryData(
+            title="Gardée", visibility="private", occurred_on=date(2026, 5, 4)))
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="b3f1c2d4e5a6")  # drops users.pending_email and invited_at
+        count = db.session.scalar(text("SELECT count(*) FROM entries"))
+        keys = db.session.scalar(text("PRAGMA foreign_keys")) \
+            if db.engine.dialect.name == "sqlite" else 1
+        db.session.remove()
+        upgrade()
+    assert count == 1 and keys == 1
