@@ -104,6 +104,8 @@ class Config:
     # One evidence file at most this big (a clear message past it); a request a little more.
     ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", ATTACHMENT_MAX_BYTES + 5 * 1024 * 1024)
+    # Days a link sent to a maître d'apprentissage without an account stays valid.
+    REFERENT_LINK_DAYS = _int("REFERENT_LINK_DAYS", 14)
     # A Leap2A archive brought in from another portfolio (the import page only).
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 200 * 1024 * 1024)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))

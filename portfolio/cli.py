@@ -80,11 +80,15 @@ def create_user(email, name, role, locale, password_stdin):
 @click.option("--referent", required=True, help="The referent's email.")
 @click.option("--kind", type=click.Choice(["academique", "entreprise"]), default="academique",
               show_default=True)
-def assign(learner, referent, kind):
+@click.option("--name", default=None, help="With an unknown --referent address and --kind "
+              "entreprise: create a maître d'apprentissage without an account (links by mail).")
+@click.option("--company", default=None, help="That person's company.")
+def assign(learner, referent, kind, name, company):
     """Assign a referent to a learner."""
+    from portfolio.services.referent_links import assign_by_email
+
     try:
-        assignment = directory.assign_referent(_user(learner, "learner"),
-                                               _user(referent, "referent"), kind)
+        assignment = assign_by_email(_user(learner, "learner"), referent, kind, name, company)
     except ServiceError as error:
         _fail(error)
     db.session.commit()

@@ -19,7 +19,7 @@ from portfolio.db import db, utcnow
 from portfolio.models import REFLECTION_FIELDS, Entry, User
 from portfolio.pagecache import keep_until
 from portfolio.permissions import can_answer_request, can_edit_entry
-from portfolio.services import feedback
+from portfolio.services import feedback, referent_links
 from portfolio.services import frameworks as frameworks_service
 from portfolio.services import progress as progress_service
 from portfolio.services.progress import Progress
@@ -50,10 +50,16 @@ def entry_feedback_context(entry, *, request_form=None, request_error=None) -> d
     for comment in comments:
         if comment.id in changeable:  # its links go when the edit window closes: the page
             keep_until(comment.created_at + feedback.EDIT_WINDOW)  # is not kept past it
+    requests = feedback.requests_on_entry(entry, current_user)
+    links = referent_links.links_of_requests([r.id for r in requests]) if is_owner else {}
+    now = utcnow()
+    for link in links.values():
+        if link.state(now) == "open":
+            keep_until(link.expires_at)  # "valable" becomes "expiré" with no write
     return dict(
         comments=comments, changeable=changeable,
         can_comment=feedback.can_comment(current_user, entry),
-        feedback_requests=feedback.requests_on_entry(entry, current_user),
+        feedback_requests=requests, request_links=links, now=now,
         referents=feedback.referents_of(current_user) if is_owner else [],
         request_form=request_form or {}, request_error=request_error,
         state_labels=vocabulary.REQUEST_STATES)
@@ -155,3 +161,78 @@ def enrol_form_context(chosen: str | None = None) -> dict:
     selected = next((f for f in frameworks if f.code == chosen), frameworks[0] if frameworks
                     else None)
     return {"enrol_frameworks": frameworks, "enrol_selected": selected}
+
+
+# A feedback request (the referent's page, and the same through a link under /r/) -------------
+
+def answer_levels(item, form) -> dict[int, int]:
+    """The levels an answer form sets, for the entry's compétences only (blank: unchanged)."""
+    from flask_babel import gettext as _
+
+    from portfolio.services import ServiceError
+    from portfolio.text import parse_int
+
+    levels = {}
+    for tag in item.entry.tags:
+        value = form.get(f"level-{tag.competency_id}", "")
+        if value != "":
+            level = parse_int(value, 3)
+            if level is None:
+                raise ServiceError(_("Choisissez un niveau de l'échelle."), field="levels")
+            levels[tag.competency_id] = level
+    return levels
+
+
+def render_request(item, viewer, *, error=None, status=200, link=None, token: str | None = None):
+    """A request as its referent reads it: the entry as asked, what changed since, the answer
+    (form). Through a link (`link`, `token`), only the version asked on, its files served under
+    the link, and no way into the rest of the app."""
+    import re
+
+    from flask import request, url_for
+
+    from portfolio.markdown import MarkdownRefused, render_markdown
+    from portfolio.permissions import request_shows_entry_now
+    from portfolio.services import assessments as assessment_service
+    from portfolio.services.frameworks import find_competency
+
+    then, changes = feedback.changes_since_request(item)
+    shows_now = request_shows_entry_now(viewer, item)
+    if not shows_now or link is not None:
+        changes = None  # what changed since would show the private text (or more than asked)
+    entry = item.entry
+    scale = entry.tags[0].competency.framework.scale if entry.tags else []
+    then_html = None
+    if then is not None:
+        try:
+            then_html = str(render_markdown(then.body))  # the single path, as on the entry page
+        except MarkdownRefused:
+            then_html = None
+    if link is not None:
+        def file_url(attachment_id):
+            return url_for("referent_links.file", token=token, attachment_id=attachment_id)
+
+        if then_html:
+            then_html = Markup(re.sub(r'src="/attachments/([0-9]+)"',  # noqa: S704 (rendered)
+                                      lambda m: f'src="{file_url(m.group(1))}"', then_html))
+        answer_action = url_for("referent_links.answer", token=token)
+    else:
+        def file_url(attachment_id):
+            return url_for("entries.attachment", attachment_id=attachment_id)
+
+        answer_action = url_for("feedback.answer", request_id=item.id)
+    can_answer = can_answer_request(viewer, item) and (link is None or link.answered_at is None)
+    tagged = [t.competency_id for t in entry.tags]
+    return render_template(
+        "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
+        levels=assessment_service.current_levels(item.learner_id, tagged) if can_answer else {},
+        given=assessment_service.given_with(item.id) if item.answer else [],
+        scale_labels={step["value"]: step["label"] for step in scale},
+        tag_titles={key: found.title for key in (then.tags if then else [])
+                    if (found := find_competency(key)) is not None},
+        then_html=then_html, field_labels=vocabulary.ENTRY_FIELDS, error=error,
+        form=request.form if error else {}, can_answer=can_answer, shows_now=shows_now,
+        title=entry.title if shows_now else (then.title if then else ""),
+        is_learner=viewer.id == item.learner_id, scale=scale, via_link=link,
+        answer_action=answer_action, file_url=file_url,
+        state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status

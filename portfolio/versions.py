@@ -46,6 +46,8 @@ from portfolio.models import (
     ImportedItem,
     LoginSession,
     Notification,
+    ReferentLink,
+    ReferentLinkAccess,
     ScheduledRun,
     ShareAccess,
     ShareLink,
@@ -61,6 +63,7 @@ OWNERS = {
     ExportSelection: ("learner_id",), ShareLink: ("learner_id",),
     FeedbackRequest: ("learner_id", "referent_id"),
     Assignment: ("learner_id", "referent_id"),
+    ReferentLink: ("learner_id", "referent_id"),
 }
 # model -> the column naming the one user who sees the row (nobody else's pages show it)
 PRIVATE = {Draft: "user_id", Notification: "user_id", ApiToken: "user_id",
@@ -70,11 +73,13 @@ THROUGH = {
     EntryTag: "entry_id", EntryKeyword: "entry_id", Attachment: "entry_id",
     EntryRevision: "entry_id", Comment: "entry_id",
     FeedbackEvent: "request_id", ShareAccess: "link_id",
+    ReferentLinkAccess: "referent_link_id",
 }
 PARENTS = {
     "entry_id": (Entry.id, (Entry.learner_id,)),
     "request_id": (FeedbackRequest.id, (FeedbackRequest.learner_id, FeedbackRequest.referent_id)),
     "link_id": (ShareLink.id, (ShareLink.learner_id,)),
+    "referent_link_id": (ReferentLink.id, (ReferentLink.learner_id,)),
 }
 # Rows no kept page shows: writing them changes nobody's kept pages (logins, the audit trail,
 # background jobs: the export page that shows them is never kept; what an import remembers).

@@ -58,6 +58,13 @@ REQUEST_STATES = {
 LANGUAGES = LANGUAGE_NAMES
 # The question a destructive action asks first, by endpoint: in a dialog with JavaScript
 # (data-confirm), on a page of its own without (forms.confirmation).
+# A link sent to a maître d'apprentissage without an account (models/links.py).
+LINK_STATES = {
+    "open": _l("valable"),
+    "answered": _l("répondu"),
+    "revoked": _l("révoqué"),
+    "expired": _l("expiré"),
+}
 # What a Leap2A import leaves aside, by kind (services/leap2a_read.py).
 IMPORT_SKIPPED = {
     "page": _l("pages"),
@@ -107,4 +114,5 @@ def init_app(app: Flask) -> None:
         REFLECTION=REFLECTION,
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
         REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM,
+        LINK_STATES=LINK_STATES,
         role_count=role_count)

@@ -152,6 +152,8 @@ ADMIN_ROUTES = [
     ("POST", "/admin/users/{user}/invite"),
     ("POST", "/admin/users/{user}/assignments"),
     ("POST", "/admin/assignments/{assignment}/delete"),
+    ("POST", "/admin/users/{user}/company-tutor"),
+    ("POST", "/admin/referent-links/{link}/revoke"),
     ("GET", "/admin/users/import"),
     ("POST", "/admin/users/import"),
     ("GET", "/admin/cohorts"),

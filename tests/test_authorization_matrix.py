@@ -20,7 +20,7 @@ from portfolio.db import db
 from portfolio.models import Competency, Notification, User
 from portfolio.services import attachments as attachment_service
 from portfolio.services import entries as entry_service
-from portfolio.services import export_jobs, feedback, sharing, tokens
+from portfolio.services import export_jobs, feedback, referent_links, sharing, tokens
 from tests.helpers import ADMIN_ROUTES, login, png_bytes
 
 ROLES = ["anonymous", "learner", "referent", "other_referent", "jury", "admin"]
@@ -135,6 +135,16 @@ MATRIX = {
     "exports.revoke_link": ("POST", "/export/links/{link}/revoke", {"confirmed": "1"}, NOBODY),
     "exports.shared": ("GET", "/s/{token}", None, ALL),
     "exports.shared_file": ("GET", "/s/{token}/files/{attachment}", None, ALL),
+    # A link under /r/ is the key whoever holds it (logged in or not): the referent's own
+    # request, its files, its answer form (a level off the scale: refused, nothing written).
+    "referent_links.show": ("GET", "/r/{rtoken}", None, ALL),
+    "referent_links.file": ("GET", "/r/{rtoken}/files/{attachment}", None, ALL),
+    "referent_links.answer": ("POST", "/r/{rtoken}", {"level-{competency}": "x"},
+                              dict.fromkeys(ROLES, 422)),
+    "referent_links.ask": ("GET", "/r/", None, ALL),
+    "referent_links.choose_password": ("POST", "/r/{rtoken}/password", {}, ALL),
+    # Camille (or an admin) stops the link sent to her maître d'apprentissage; nobody else.
+    "feedback.revoke_link": ("POST", "/referent-links/{rlink}/revoke", {}, only({"admin": 302})),
     # These end the visitor's own session: they run last.
     "account.logout_everywhere": ("POST", "/account/logout-everywhere", {"confirmed": "1"},
                                   dict.fromkeys(ROLES, 302)),
@@ -163,12 +173,14 @@ def camille(app, people):
         link, token = sharing.create_link(learner, "Jury", 30)
         api_token, _secret = tokens.create_token(learner, "script")
         export_job = export_jobs.start(learner, "zip")
+        rlink, rtoken = referent_links.issue(referent, learner.id, referent_links.FEEDBACK,
+                                             request.id)
         db.session.commit()
         return SimpleNamespace(
             entry=entry.id, attachment=attachment.id, comment=comment.id, request=request.id,
             notification=notification, link=link.id, token=token, competency=c21.id,
             learner=learner.id, referent=referent.id, api_token=api_token.id,
-            export_job=export_job.id)
+            export_job=export_job.id, rtoken=rtoken, rlink=rlink.id)
 
 
 def test_every_route_has_a_decision(app):
@@ -226,6 +238,9 @@ PRIVATE_AFTER_REQUEST = {
     ("GET", "/api/v1/entries/{entry}"): 404,
     ("POST", "/feedback/{request}/answer"): 422,
     ("POST", "/api/v1/feedback-requests/{request}/answer"): 422,
+    ("GET", "/r/{rtoken}"): 200,  # the link shows the version asked on, nothing newer
+    ("GET", "/r/{rtoken}/files/{attachment}"): 404,
+    ("POST", "/r/{rtoken}"): 422,
 }
 
 

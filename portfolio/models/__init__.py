@@ -35,6 +35,7 @@ from portfolio.models.framework import (
 )
 from portfolio.models.imports import ImportedItem
 from portfolio.models.job import EXPORT_STATES, ExportJob, ScheduledRun
+from portfolio.models.links import LINK_KINDS, ReferentLink, ReferentLinkAccess
 from portfolio.models.sharing import ApiToken, AuditLine, ExportSelection, ShareAccess, ShareLink
 from portfolio.models.site import SiteVersion
 from portfolio.models.user import (
@@ -79,6 +80,9 @@ __all__ = [
     "Framework",
     "enrolment_blocks",
     "ImportedItem",
+    "LINK_KINDS",
+    "ReferentLink",
+    "ReferentLinkAccess",
     "EXPORT_STATES",
     "ExportJob",
     "ScheduledRun",

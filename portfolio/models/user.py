@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import true
+from sqlalchemy.sql.expression import false, true
 
 from portfolio.models.base import Base, utcnow
 
@@ -68,6 +68,10 @@ class User(Base):
     # An address an admin set for an account that has a password: it replaces `email` only
     # once the person confirms it, logged in (an admin must not be able to take an account).
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    # A maître d'apprentissage who answers by links sent by email, without a password (until
+    # they choose one); and the company they work for.
+    link_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    company: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Set when the person asked to erase their account; a login before the purge cancels it.

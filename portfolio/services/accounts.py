@@ -234,6 +234,7 @@ def set_password(user: User, password: str) -> None:
     check_password(password, user.email)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    user.link_only = False  # a maître d'apprentissage who chose a password: an account now
     close_all_login_sessions(user)
     log.info("password set user=%s", user.id)
 

@@ -85,6 +85,10 @@ def request_feedback(learner: User, entry: Entry, referent_id: int | None, messa
     _event(request, RequestState.REQUESTED, learner)
     db.session.flush()
     notify(referent, "request", actor=learner, entry=entry, request=request)
+    if referent.link_only:  # no account to open: the mail carries a link to this request
+        from portfolio.services.referent_links import send_request_link
+
+        send_request_link(request)
     return request
 
 
@@ -209,6 +213,10 @@ def send_reminders(now: datetime, days: int) -> list[FeedbackRequest]:
             continue
         notify(request.referent, "reminder", actor=request.learner, entry=request.entry,
                request=request)
+        if request.referent.link_only:  # a fresh link (the earlier one may have expired)
+            from portfolio.services.referent_links import send_request_link
+
+            send_request_link(request)
         request.reminded_at = now
         sent.append(request)
     db.session.flush()

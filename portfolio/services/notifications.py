@@ -28,7 +28,8 @@ def notify(user: User, kind: str, *, actor: User | None = None, entry: Entry | N
                         request_id=request.id if request else None, created_at=utcnow())
     db.session.add(item)
     db.session.flush()
-    if email and user.email_notifications and user.active:
+    # Someone without an account gets links by mail instead (services/referent_links.py).
+    if email and user.email_notifications and user.active and not user.link_only:
         link = (public_url("feedback.show", request_id=request.id) if request is not None
                 else public_url("entries.show", entry_id=entry.id) if entry is not None
                 else public_url("feedback.notifications_index"))

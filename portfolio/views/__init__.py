@@ -19,9 +19,10 @@ def init_app(app: Flask) -> None:
         home,
         imports,
         progress,
+        referent_links,
     )
 
     for module in (auth, home, account, admin, admin_frameworks, admin_rncp, frameworks, entries,
-                   progress, feedback, exports, imports):
+                   progress, feedback, exports, imports, referent_links):
         app.register_blueprint(module.bp)
     feedback.init_app(app)

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, or_, select
-from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
 
+from portfolio.admin_forms import (
+    AssignForm,
+    CohortForm,
+    CompanyTutorForm,
+    ImportForm,
+    MemberForm,
+    NewUserForm,
+    UserForm,
+    role_choices,
+)
 from portfolio.auth import require_role
-from portfolio.db import db
+from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
-from portfolio.forms import ONE_LINE, STRIP, apply_service_error, confirmation
-from portfolio.i18n import LANGUAGE_NAMES
-from portfolio.models import Assignment, AssignmentKind, Cohort, Role, User
+from portfolio.forms import apply_service_error, confirmation
+from portfolio.models import Assignment, Cohort, Role, User
 from portfolio.presenters import enrol_form_context
-from portfolio.services import ServiceError, accounts, directory
+from portfolio.services import ServiceError, accounts, directory, referent_links
 from portfolio.services.enrolments import enrolment_counts, enrolments_of
 from portfolio.services.user_import import import_users_csv
 from portfolio.text import parse_int
@@ -29,53 +33,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
 
 PAGE_SIZE = 50
-
-
-def role_choices():
-    return [(Role.LEARNER.value, _l("Apprenti·e")), (Role.REFERENT.value, _l("Tuteur·rice")),
-            (Role.JURY.value, _l("Membre du jury")), (Role.ADMIN.value, _l("Administration"))]
-
-
-def kind_choices():
-    return [(AssignmentKind.ACADEMIQUE.value, _l("Tuteur·rice académique")),
-            (AssignmentKind.ENTREPRISE.value, _l("Maître d'apprentissage (entreprise)"))]
-
-
-def locale_choices():
-    return [("", _l("Celle du navigateur"))] + list(LANGUAGE_NAMES.items())
-
-
-class UserForm(FlaskForm):
-    email = EmailField(_l("Adresse électronique"), filters=STRIP,
-                       validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Nom affiché"), filters=ONE_LINE,
-                       validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Rôle"), choices=role_choices)
-    locale = SelectField(_l("Langue"), choices=locale_choices)
-
-
-class NewUserForm(UserForm):
-    cohort = StringField(_l("Promotion (apprentis seulement, facultatif)"), filters=ONE_LINE,
-                         validators=[Length(max=120)])
-
-
-class AssignForm(FlaskForm):
-    referent = SelectField(_l("Tuteur·rice"), coerce=int, validate_choice=False)
-    kind = SelectField(_l("En tant que"), choices=kind_choices)
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Fichier CSV"), validators=[FileRequired()])
-
-
-class CohortForm(FlaskForm):
-    name = StringField(_l("Nom de la promotion"), filters=ONE_LINE,
-                       validators=[DataRequired(), Length(max=120)])
-
-
-class MemberForm(FlaskForm):
-    email = EmailField(_l("Adresse de l'apprenti·e"), filters=STRIP,
-                       validators=[DataRequired(), Length(max=254)])
 
 
 def _user_or_404(user_id: int) -> User:
@@ -129,19 +86,22 @@ def create_user():
     return render_template("admin/user_new.html", form=form), status
 
 
-def _render_user(user: User, form=None, assign_form=None, status=200):
+def _render_user(user: User, form=None, assign_form=None, company_form=None, status=200):
     form = form or UserForm(obj=user, locale=user.locale or "")
     assign_form = assign_form or AssignForm()
     referents = db.session.scalars(select(User).where(
         User.role == Role.REFERENT, User.active.is_(True)).order_by(User.name)).all()
     assign_form.referent.choices = [(r.id, f"{r.name} <{r.email}>") for r in referents]
-    context = dict(user=user, form=form, assign_form=assign_form)
+    context = dict(user=user, form=form, assign_form=assign_form,
+                   company_form=company_form or CompanyTutorForm())
     if user.role == Role.LEARNER:
         context["assignments"] = directory.assignments_of_learner(user)
         context["enrolments"] = enrolments_of(user.id)
         context.update(enrol_form_context(request.args.get("framework")))
     elif user.role == Role.REFERENT:
         context["assignments"] = directory.assignments_of_referent(user)
+        context["links"] = referent_links.links_of_referent(user)
+        context["now"] = utcnow()
     return render_template("admin/user.html", **context), status
 
 
@@ -228,6 +188,34 @@ def assign(user_id: int):
                     learner=learner.name), "success")
             return redirect(url_for("admin.user", user_id=learner.id))
     return _render_user(learner, assign_form=form, status=422)
+
+
+@bp.post("/users/<id:user_id>/company-tutor")
+def company_tutor(user_id: int):
+    """Name this learner's maître d'apprentissage (an account-less one if the address is new)."""
+    learner = _user_or_404(user_id)
+    form = CompanyTutorForm()
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                assignment = referent_links.assign_by_email(
+                    learner, form.email.data, "entreprise", form.name.data, form.company.data)
+        except ServiceError as error:
+            apply_service_error(form, error, default_field="email")
+        else:
+            flash(_("%(referent)s suit désormais %(learner)s en entreprise.",
+                    referent=assignment.referent.name, learner=learner.name), "success")
+            return redirect(url_for("admin.user", user_id=learner.id))
+    return _render_user(learner, company_form=form, status=422)
+
+
+@bp.post("/referent-links/<id:link_id>/revoke")
+def revoke_link(link_id: int):
+    """Stop a link at once (the person can still ask for a new one while a request waits)."""
+    with attempt():
+        link = referent_links.revoke(current_user, link_id)
+    flash(_("Lien révoqué."), "success")
+    return redirect(url_for("admin.user", user_id=link.referent_id))
 
 
 @bp.post("/assignments/<id:assignment_id>/delete")

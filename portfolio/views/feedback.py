@@ -10,21 +10,22 @@ from portfolio import vocabulary
 from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.forms import confirmation
-from portfolio.markdown import MarkdownRefused, render_markdown
-from portfolio.models import Comment, Notification, RequestState, Role
+from portfolio.models import Comment, FeedbackRequest, Notification, RequestState, Role
 from portfolio.pagecache import cached
 from portfolio.permissions import (
-    can_answer_request,
     can_read_entry,
     get_entry_or_404,
     get_request_or_404,
     request_shows_entry_now,
 )
-from portfolio.presenters import entry_feedback_context, render_entry
-from portfolio.services import ServiceError, notifications
-from portfolio.services import assessments as assessment_service
+from portfolio.presenters import (
+    answer_levels,
+    entry_feedback_context,
+    render_entry,
+    render_request,
+)
+from portfolio.services import ServiceError, notifications, referent_links
 from portfolio.services import feedback as service
-from portfolio.services.frameworks import find_competency
 from portfolio.text import parse_int
 from portfolio.unit_of_work import attempt
 
@@ -80,38 +81,7 @@ def index():
 def show(request_id: int):
     """A request: the entry as asked, the changes since, the message, the answer (form)."""
     item = get_request_or_404(request_id, current_user)
-    return _render_request(item)
-
-
-def _render_request(item, *, error=None, status=200):
-    then, changes = service.changes_since_request(item)
-    shows_now = request_shows_entry_now(current_user, item)
-    if not shows_now:
-        changes = None  # what changed since would show the private text
-
-    entry = item.entry
-    scale = entry.tags[0].competency.framework.scale if entry.tags else []
-    then_html = None
-    if then is not None:
-        try:
-            then_html = render_markdown(then.body)  # the same single path as the entry page
-        except MarkdownRefused:
-            then_html = None
-    can_answer = can_answer_request(current_user, item)
-    tagged = [t.competency_id for t in entry.tags]
-    return render_template(
-        "feedback/show.html", item=item, entry=entry, then=then, changes=changes,
-        levels=assessment_service.current_levels(item.learner_id, tagged) if can_answer else {},
-        given=assessment_service.given_with(item.id) if item.answer else [],
-        scale_labels={step["value"]: step["label"] for step in scale},
-        tag_titles={key: found.title for key in (then.tags if then else [])
-                    if (found := find_competency(key)) is not None},
-        then_html=then_html,
-        field_labels=vocabulary.ENTRY_FIELDS, error=error, form=request.form if error else {},
-        can_answer=can_answer, shows_now=shows_now,
-        title=entry.title if shows_now else (then.title if then else ""),
-        is_learner=current_user.id == item.learner_id, scale=scale,
-        state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status
+    return render_request(item, current_user)
 
 
 @bp.post("/feedback/<id:request_id>/answer")
@@ -119,22 +89,27 @@ def _render_request(item, *, error=None, status=200):
 def answer(request_id: int):
     """The referent answers, and may set levels for the entry's compétences at once."""
     item = get_request_or_404(request_id, current_user)
-    levels = {}
-    for tag in item.entry.tags:
-        value = request.form.get(f"level-{tag.competency_id}", "")
-        if value != "":
-            level = parse_int(value, 3)
-            if level is None:
-                return _render_request(item, error=ServiceError(
-                    _("Choisissez un niveau de l'échelle."), field="levels"), status=422)
-            levels[tag.competency_id] = level
     try:
+        levels = answer_levels(item, request.form)
         with attempt():
             service.answer(current_user, item, request.form.get("body"), levels)
     except ServiceError as error:
-        return _render_request(item, error=error, status=422)
+        return render_request(item, current_user, error=error, status=422)
     flash(_("Réponse envoyée à %(name)s.", name=item.learner.name), "success")
     return redirect(url_for("feedback.index"))
+
+
+@bp.post("/referent-links/<id:link_id>/revoke")
+@login_required
+def revoke_link(link_id: int):
+    """The learner stops a link sent to their maître d'apprentissage."""
+    with attempt():
+        link = referent_links.revoke(current_user, link_id)
+        asked = db.session.get(FeedbackRequest, link.object_id)
+    flash(_("Lien révoqué : il ne s'ouvre plus."), "success")
+    if asked is None:  # the entry was deleted since
+        return redirect(url_for("feedback.index"))
+    return redirect(url_for("entries.show", entry_id=asked.entry_id) + "#feedback")
 
 
 def _learner_action(request_id: int, action, message: str):

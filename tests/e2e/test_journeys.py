@@ -329,3 +329,59 @@ def test_a_mahara_export_is_imported_from_the_page(new_page, live, people, tmp_p
     page.click("text=Voir mes entrées")
     assert page.locator(".entry-card", has_text="Article de mon journal Mahara").count() == 1
     assert page.watch.clean(), vars(page.watch)
+
+
+def test_a_company_tutor_without_an_account_answers_by_the_link(new_page, live, people, app,
+                                                                make_entry, runner):
+    """The learner asks her maître d'apprentissage (no account); the link from the mail is
+    opened logged out, without JavaScript, at phone width; he answers with a comment and a
+    level; she sees both; the link then refuses a second answer, and is a 404 once revoked."""
+    import re as regex
+
+    from portfolio.mail import outbox
+
+    result = runner.invoke(args=["users", "assign", "--learner", people.learner.email,
+                                 "--referent", "marc@airbus.example", "--kind", "entreprise",
+                                 "--name", "Marc Lefèvre", "--company", "Airbus"])
+    assert result.exit_code == 0, result.output
+    entry_id = make_entry(title="Migration de la base clients", tags=["C2.1"])
+    learner = new_page(True, width=1280)
+    log_in(learner, live, people.learner)
+    learner.goto(f"{live}/entries/{entry_id}")
+    learner.select_option("#ask-referent", label="Marc Lefèvre")
+    learner.fill("#ask-message", "Votre avis sur la bascule ?")
+    learner.click("button:has-text('Envoyer la demande')")
+    with app.app_context():
+        mail = next(m for m in reversed(outbox()) if m.to == "marc@airbus.example")
+    link = regex.search(r"https?://\S+/r/[A-Za-z0-9_-]{40,}", mail.body).group(0)
+    link = live + link[link.index("/r/"):]
+    tutor = new_page(False, width=375)  # no JavaScript, a phone, no session
+    tutor.goto(link)
+    assert "Migration de la base clients" in tutor.inner_text("main")
+    assert tutor.evaluate("document.documentElement.scrollWidth") <= 375
+    tutor.fill("#answer-body", "Bascule bien préparée, **rigoureuse**.")
+    tutor.select_option(f"#level-{people.competencies['C2.1']}", value="3")
+    tutor.click("button:has-text('Envoyer la réponse')")
+    assert "Merci pour votre retour." in tutor.inner_text("main")
+    assert tutor.locator("#answer-body").count() == 0  # answered: no second form
+    learner.goto(f"{live}/entries/{entry_id}")
+    page = learner.inner_text("main")
+    assert "rigoureuse" in page and "Marc Lefèvre" in page
+    learner.goto(f"{live}/learners/{people.learner.id}/frameworks/ing-num")
+    row = learner.locator(f"#competency-{people.competencies['C2.1']}")
+    assert "3" in row.inner_text()
+    # a second answer through the same link is refused
+    token = tutor.locator("input[name=csrf_token]").first.get_attribute("value")
+    again = tutor.request.post(link, form={"csrf_token": token, "body": "Encore un mot"})
+    assert again.status == 422
+    learner.goto(f"{live}/entries/{entry_id}")
+    assert "répondu" in learner.inner_text("#feedback")
+    # revoked (here by hand; the learner's button is tested with the test client): a 404
+    with app.app_context():
+        from portfolio.db import db, utcnow
+        from portfolio.models import ReferentLink
+
+        db.session.scalars(db.select(ReferentLink)).one().revoked_at = utcnow()
+        db.session.commit()
+    assert tutor.goto(link).status == 404
+    assert tutor.watch.clean() and learner.watch.clean()
