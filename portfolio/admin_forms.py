@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, SelectField, StringField
+from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portfolio.forms import ONE_LINE, STRIP
@@ -68,3 +68,19 @@ class CompanyTutorForm(FlaskForm):
                        validators=[DataRequired(), Length(max=254)])
     company = StringField(_l("Entreprise (facultatif)"), filters=ONE_LINE,
                           validators=[Optional(), Length(max=200)])
+
+
+def period_kind_choices():
+    return [("entreprise", _l("En entreprise")), ("ecole", _l("À l'école"))]
+
+
+class PeriodForm(FlaskForm):
+    """One period of a cohort's alternance calendar."""
+
+    kind = SelectField(_l("Période"), choices=period_kind_choices)
+    starts_on = DateField(_l("Du"), validators=[DataRequired()])
+    ends_on = DateField(_l("Au (inclus)"), validators=[DataRequired()])
+
+
+class PeriodImportForm(FlaskForm):
+    file = FileField(_l("Fichier CSV (type, début, fin)"), validators=[FileRequired()])

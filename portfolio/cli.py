@@ -338,9 +338,10 @@ def purge():
 def init_app(app: Flask) -> None:
     from portfolio.cli_imports import imports
     from portfolio.cli_operations import backup, restore, worker
+    from portfolio.cli_periods import periods
 
     for command in (backup, restore, worker, users, export, imports, tokens, purge, notify, demo,
-                    frameworks, enrol):
+                    frameworks, enrol, periods):
         app.cli.add_command(command)
 
 

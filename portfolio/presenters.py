@@ -83,10 +83,13 @@ def radar_for(progress: Progress, then: Progress | None = None, *, size: int = 4
         size=size, id_prefix=id_prefix, legend=legend)
 
 
-def comparison_date(last_feedback: date | None, args) -> date | None:
+def comparison_date(last_feedback: date | None, args,
+                    period_end: date | None = None) -> date | None:
     """The earlier date asked for: a date picker, or a quick choice."""
     today = date.today()
     choice = args.get("compare", "")
+    if choice == "period_end":
+        return period_end
     if choice == "school_year":
         return progress_service.start_of_school_year(today)
     if choice == "three_months":
@@ -105,9 +108,13 @@ def comparison_date(last_feedback: date | None, args) -> date | None:
 
 def progress_context(learner: User, *, referent_view: bool, args) -> dict:
     """What the radar partial needs: today's progress and, if asked, an earlier one."""
+    from portfolio.services import periods as period_service
+
     progresses = progress_service.progress_of(learner.id, referent_view=referent_view)
     last_feedback = progress_service.last_feedback(learner.id)
-    compare_on = comparison_date(last_feedback, args)
+    ended = period_service.last_ended(period_service.periods_of_learner(learner.id),
+                                      date.today(), "entreprise")
+    compare_on = comparison_date(last_feedback, args, ended.ends_on if ended else None)
     earlier = {}
     if compare_on:
         at = progress_service.end_of(compare_on)
@@ -118,12 +125,18 @@ def progress_context(learner: User, *, referent_view: bool, args) -> dict:
               for p in progresses]
     return dict(progresses=progresses, radars=radars, compare_on=compare_on,
                 compare=args.get("compare", ""), today=date.today(),
-                last_feedback=last_feedback)
+                last_feedback=last_feedback, last_company_period=ended)
 
 
 def learner_home_context(learner: User, args) -> dict:
     """The learner dashboard: radar, then what to do next, then recent entries."""
+    from portfolio.services import periods as period_service
+
     context = progress_context(learner, referent_view=False, args=args)
+    periods = period_service.periods_of_learner(learner.id)
+    today = date.today()
+    # (which period holds today moves at midnight: a kept page's key changes every hour)
+    context["period"], context["next_period"] = period_service.where_now(periods, today)
     context["waiting"] = feedback.waiting_for_learner(learner)
     context["recent"] = list(db.session.scalars(
         select(Entry).where(Entry.learner_id == learner.id)
@@ -161,6 +174,21 @@ def enrol_form_context(chosen: str | None = None) -> dict:
     selected = next((f for f in frameworks if f.code == chosen), frameworks[0] if frameworks
                     else None)
     return {"enrol_frameworks": frameworks, "enrol_selected": selected}
+
+
+def render_cohort(cohort, form=None, period_form=None, period_errors=None, status=200):
+    """A cohort: its members, its alternance calendar, the forms that change them."""
+    from flask import request
+
+    from portfolio.admin_forms import MemberForm, PeriodForm
+    from portfolio.services.enrolments import enrolment_counts
+    from portfolio.services.periods import periods_of_cohort
+
+    return render_template(
+        "admin/cohort.html", cohort=cohort, form=form or MemberForm(),
+        followed=enrolment_counts(cohort), periods=periods_of_cohort(cohort.id),
+        period_form=period_form or PeriodForm(), period_errors=period_errors or {},
+        **enrol_form_context(request.args.get("framework"))), status
 
 
 # A feedback request (the referent's page, and the same through a link under /r/) -------------

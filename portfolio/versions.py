@@ -46,6 +46,7 @@ from portfolio.models import (
     ImportedItem,
     LoginSession,
     Notification,
+    Period,
     ReferentLink,
     ReferentLinkAccess,
     ScheduledRun,
@@ -85,7 +86,7 @@ PARENTS = {
 # background jobs: the export page that shows them is never kept; what an import remembers).
 IGNORED = (LoginSession, AuditLine, SiteVersion, ExportJob, ScheduledRun, ImportedItem)
 # Rows on everybody's pages: référentiels, cohorts. (User is classified by its columns below.)
-SITE_WIDE = (Framework, Block, Competency, Criterion, Cohort, User)
+SITE_WIDE = (Framework, Block, Competency, Criterion, Cohort, Period, User)
 # What others see of a person: a change here may show on anybody's pages; a change of any
 # other column of theirs (last login, password, preferences) only on their own.
 USER_PUBLIC = ("name", "email", "role", "active")

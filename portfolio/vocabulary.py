@@ -94,7 +94,9 @@ CONFIRM = {
     "admin.remove_member": _l("Retirer cette personne de la promotion ?"),
     "admin_frameworks.unenrol": _l("Retirer cette inscription ? Les entrées et évaluations "
                                    "restent."),
+    "admin_periods.delete": _l("Supprimer cette période du calendrier ? Les entrées restent."),
 }
+PERIOD_KINDS = {"ecole": _l("à l'école"), "entreprise": _l("en entreprise")}
 
 
 def role_count(role: str, count: int) -> str:
@@ -114,5 +116,5 @@ def init_app(app: Flask) -> None:
         REFLECTION=REFLECTION,
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
         REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM,
-        LINK_STATES=LINK_STATES,
+        LINK_STATES=LINK_STATES, PERIOD_KINDS=PERIOD_KINDS,
         role_count=role_count)

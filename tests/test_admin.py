@@ -1,6 +1,7 @@
 """Administration: only admins, and what they can do with accounts, cohorts, assignments."""
 
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from tests.helpers import ADMIN_ROUTES, csrf_token, login, post
 @pytest.fixture
 def targets(app, make_user):
     """A learner, a referent, a cohort and an assignment for the admin routes to act on."""
-    from portfolio.services import directory, referent_links
+    from portfolio.services import directory, periods, referent_links
     from portfolio.services import frameworks as service
     from portfolio.services.enrolments import enrol
 
@@ -26,11 +27,13 @@ def targets(app, make_user):
                                                db.session.get(User, referent.id), "academique")
         service.load_shipped_frameworks()
         enrolment = enrol(db.session.get(User, learner.id), service.get_framework("ing-num"))
+        period = periods.add_period(cohort, "entreprise", date(2026, 10, 16), date(2026, 12, 20))
         link, _token = referent_links.issue(db.session.get(User, referent.id), learner.id,
                                             referent_links.FEEDBACK, 0)
         db.session.commit()
         return {"user": learner.id, "referent": referent.id, "cohort": cohort.id,
-                "assignment": assignment.id, "enrolment": enrolment.id, "link": link.id}
+                "assignment": assignment.id, "enrolment": enrolment.id, "link": link.id,
+                "period": period.id}
 
 
 
@@ -38,7 +41,8 @@ def targets(app, make_user):
 def test_every_admin_route_is_in_the_table(app):
     listed = {(m, p.split("{")[0].rstrip("/")) for m, p in ADMIN_ROUTES}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("admin.", "admin_frameworks.", "admin_rncp.")):
+        if rule.endpoint.startswith(("admin.", "admin_frameworks.", "admin_rncp.",
+                                     "admin_periods.")):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 prefix = rule.rule.split("<")[0].rstrip("/")
                 assert (method, prefix) in listed, f"{method} {rule.rule} has no permission test"

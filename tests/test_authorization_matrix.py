@@ -150,7 +150,7 @@ MATRIX = {
                                   dict.fromkeys(ROLES, 302)),
     "auth.logout": ("POST", "/logout", {}, dict.fromkeys(ROLES, 302)),
 }
-DELEGATED = ("admin.", "admin_frameworks.", "admin_rncp.", "api.")
+DELEGATED = ("admin.", "admin_frameworks.", "admin_periods.", "admin_rncp.", "api.")
 
 
 @pytest.fixture

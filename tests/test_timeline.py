@@ -130,4 +130,4 @@ def test_the_timeline_makes_as_many_queries_for_200_entries_as_for_10(write, cli
     fill(190, 10)
     assert count_queries(app, client, "/entries") == small
     assert count_queries(app, client, "/entries?q=evaluer&block=ing-num:C1") == small_search
-    assert small <= 16
+    assert small <= 17  # the keywords and the alternance periods added one query each

@@ -36,6 +36,7 @@ from portfolio.models.framework import (
 from portfolio.models.imports import ImportedItem
 from portfolio.models.job import EXPORT_STATES, ExportJob, ScheduledRun
 from portfolio.models.links import LINK_KINDS, ReferentLink, ReferentLinkAccess
+from portfolio.models.periods import PERIOD_KINDS, Period
 from portfolio.models.sharing import ApiToken, AuditLine, ExportSelection, ShareAccess, ShareLink
 from portfolio.models.site import SiteVersion
 from portfolio.models.user import (
@@ -83,6 +84,8 @@ __all__ = [
     "LINK_KINDS",
     "ReferentLink",
     "ReferentLinkAccess",
+    "PERIOD_KINDS",
+    "Period",
     "EXPORT_STATES",
     "ExportJob",
     "ScheduledRun",

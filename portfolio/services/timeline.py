@@ -20,6 +20,7 @@ from portfolio.models import (
     EntryKeyword,
     EntryTag,
     Framework,
+    Period,
     User,
 )
 from portfolio.permissions import readable_entries
@@ -36,6 +37,7 @@ class Filters:
     block: str = ""       # "fw:BLOCK"
     visibility: str = ""
     keyword: str = ""
+    period: int | None = None  # one of the alternance calendar's periods (its dates)
     date_from: date | None = None
     date_to: date | None = None
     learner: int | None = None
@@ -46,7 +48,7 @@ class Filters:
         args = {k: v for k, v in (("q", self.q), ("kind", self.kind),
                                   ("competency", self.competency), ("block", self.block),
                                   ("visibility", self.visibility), ("keyword", self.keyword),
-                                  ("learner", self.learner))
+                                  ("period", self.period), ("learner", self.learner))
                 if v}
         if self.date_from:
             args["from"] = self.date_from.isoformat()
@@ -87,6 +89,7 @@ def filters_from_args(args) -> Filters:
         block=(args.get("block") or "")[:90],
         visibility=visibility if visibility in VISIBILITIES else "",
         keyword=" ".join((args.get("keyword") or "").split())[:60],
+        period=parse_int(args.get("period")),
         date_from=_parse_date(args.get("from")),
         date_to=_parse_date(args.get("to")),
         learner=parse_int(learner),
@@ -123,6 +126,9 @@ def list_entries(viewer: User, filters: Filters, page_size: int = PAGE_SIZE) -> 
             .join(Block, Competency.block_id == Block.id)
             .join(Framework, Block.framework_id == Framework.id)
             .where(Framework.code == pair[0], Block.code == pair[1])))
+    if filters.period and (period := db.session.get(Period, filters.period)) is not None:
+        query = query.where(Entry.occurred_on >= period.starts_on,
+                            Entry.occurred_on <= period.ends_on)
     if filters.keyword:
         query = query.where(Entry.id.in_(select(EntryKeyword.entry_id).where(
             EntryKeyword.folded == fold(filters.keyword))))

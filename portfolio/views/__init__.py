@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
         account,
         admin,
         admin_frameworks,
+        admin_periods,
         admin_rncp,
         auth,
         entries,
@@ -22,7 +23,8 @@ def init_app(app: Flask) -> None:
         referent_links,
     )
 
-    for module in (auth, home, account, admin, admin_frameworks, admin_rncp, frameworks, entries,
+    for module in (auth, home, account, admin, admin_frameworks, admin_periods, admin_rncp,
+                   frameworks, entries,
                    progress, feedback, exports, imports, referent_links):
         app.register_blueprint(module.bp)
     feedback.init_app(app)

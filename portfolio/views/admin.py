@@ -22,9 +22,9 @@ from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
 from portfolio.forms import apply_service_error, confirmation
 from portfolio.models import Assignment, Cohort, Role, User
-from portfolio.presenters import enrol_form_context
+from portfolio.presenters import enrol_form_context, render_cohort
 from portfolio.services import ServiceError, accounts, directory, referent_links
-from portfolio.services.enrolments import enrolment_counts, enrolments_of
+from portfolio.services.enrolments import enrolments_of
 from portfolio.services.user_import import import_users_csv
 from portfolio.text import parse_int
 from portfolio.unit_of_work import attempt
@@ -269,16 +269,10 @@ def cohorts():
     return render_template("admin/cohorts.html", form=form, cohorts=rows), status
 
 
-def _render_cohort(cohort: Cohort, form=None, status=200):
-    return render_template("admin/cohort.html", cohort=cohort, form=form or MemberForm(),
-                           followed=enrolment_counts(cohort),
-                           **enrol_form_context(request.args.get("framework"))), status
-
-
 @bp.get("/cohorts/<id:cohort_id>")
 def cohort(cohort_id: int):
     """Show a cohort's members."""
-    return _render_cohort(db.get_or_404(Cohort, cohort_id))
+    return render_cohort(db.get_or_404(Cohort, cohort_id))
 
 
 @bp.post("/cohorts/<id:cohort_id>/members")
@@ -297,7 +291,7 @@ def add_member(cohort_id: int):
         else:
             flash(_("%(name)s ajouté·e à la promotion.", name=user.name), "success")
             return redirect(url_for("admin.cohort", cohort_id=cohort.id))
-    return _render_cohort(cohort, form=form, status=422)
+    return render_cohort(cohort, form=form, status=422)
 
 
 @bp.post("/cohorts/<id:cohort_id>/members/<id:user_id>/remove")

@@ -35,7 +35,11 @@ def index():
         abort(404)
     filters = filters_from_args(request.args)
     page = list_entries(current_user, filters)
+    from portfolio.services.periods import periods_of_learner
+
+    whose = filters.learner if current_user.role == Role.REFERENT else current_user.id
     context = dict(page=page, filters=filters, kind_labels=vocabulary.KINDS,
+                   periods=periods_of_learner(whose) if whose else [],
                    enrolments=enrolments_of(current_user.id)
                    if current_user.role == Role.LEARNER else [],
                    heading=_heading(filters.learner))
