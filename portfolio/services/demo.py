@@ -55,8 +55,29 @@ def load_demo() -> list[User]:
     for learner, code, blocks in ENROLMENTS:
         enrolments.enrol(accounts.find_user_by_email(learner), frameworks.get_framework(code),
                          blocks)
+    _alternance(cohort)
     _camille_has_written()
     return people
+
+
+def _alternance(cohort) -> None:
+    """The cohort's rhythm around today: six weeks at school, ten in the company, over a year
+    and a half (the period under way is in the company)."""
+    from datetime import date, timedelta
+
+    from portfolio.services import periods
+
+    if periods.periods_of_cohort(cohort.id):
+        return
+    start = date.today() - timedelta(days=420)
+    for _round in range(7):
+        school_end = start + timedelta(weeks=6, days=-1)
+        company_end = school_end + timedelta(weeks=10)
+        periods.add_period(cohort, "ecole", start, school_end)
+        periods.add_period(cohort, "entreprise", school_end + timedelta(days=1), company_end)
+        start = company_end + timedelta(days=1)
+        if start > date.today() + timedelta(days=60):
+            break
 
 
 # Camille's second year of alternance, so that every screen shows something true on first run:
