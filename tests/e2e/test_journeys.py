@@ -167,7 +167,11 @@ def test_the_editor_by_keyboard_alone(new_page, live, people, width):
             break
         page.wait_for_timeout(100)
     else:
-        raise AssertionError("the focus did not move into the new tag row")
+        raise AssertionError("the focus did not move into the new tag row: " + str(page.evaluate(
+            "[document.activeElement && document.activeElement.outerHTML.slice(0, 200),"
+            " document.querySelectorAll('#tag-rows .tag-row').length,"
+            " document.getElementById('picker-results').innerHTML.slice(0, 300)]"))
+            + str(vars(page.watch)))
     page.keyboard.type("Le rapport le montre.")
     tab_to(page, "visibility-0")
     tab_to(page, "save")
@@ -386,3 +390,34 @@ def test_a_company_tutor_without_an_account_answers_by_the_link(new_page, live, 
         db.session.commit()
     assert tutor.goto(link).status == 404
     assert tutor.watch.clean() and learner.watch.clean()
+
+
+def test_a_slow_answer_for_an_earlier_search_never_replaces_the_latest(new_page, live, people,
+                                                                       monkeypatch):
+    """Type "C4", then ".2": if the answer for "C4" comes back last, the list must still show
+    what was typed in full (the request for "C4" is dropped), not four compétences under the
+    focus (this made the keyboard test fail on a loaded machine)."""
+    import time
+
+    from portfolio.views.entries import editor
+
+    found = editor.find_enrolled_competencies
+
+    def slow_for_c4(learner_id, query):
+        if query.strip().upper() == "C4":
+            time.sleep(1.2)
+        return found(learner_id, query)
+
+    monkeypatch.setattr(editor, "find_enrolled_competencies", slow_for_c4)
+    page = new_page(True, width=1280)
+    log_in(page, live, people.learner)
+    page.goto(f"{live}/entries/new")
+    page.focus("#picker-q")
+    page.keyboard.type("C4")
+    page.wait_for_timeout(500)  # the search for "C4" leaves (and takes 1.2 s)
+    page.keyboard.type(".2")
+    page.wait_for_selector("#picker-status:has-text('1 compétence trouvée')")
+    page.wait_for_timeout(1500)  # long enough for the answer about "C4" to come back
+    assert page.locator("#picker-results button").count() == 1
+    assert "C4.2" in page.inner_text("#picker-results")
+    assert page.watch.clean(), vars(page.watch)
