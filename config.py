@@ -113,6 +113,8 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     # `portfolio notify reminders` reminds referents of requests open longer than this.
     FEEDBACK_REMINDER_DAYS = _int("FEEDBACK_REMINDER_DAYS", 7)
+    # `portfolio notify period-reviews` recalls a fiche de suivi not started after this.
+    REVIEW_REMINDER_DAYS = _int("REVIEW_REMINDER_DAYS", 7)
     # Rendered pages kept in memory per process (portfolio/pagecache.py); 0 turns it off.
     PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
     # Background jobs (portfolio/jobs.py): "local" runs them in threads of the web process (no

@@ -23,16 +23,26 @@ class Axis:
     referent_mean: float | None
     coverage: float  # 0..1
     gap: bool
+    academic_mean: float | None = None
+    company_mean: float | None = None
 
 
 def progress_radar(title: str, max_level: int, axes: Sequence[Axis], *,
                    then: Sequence[Axis] | None = None, then_label: str = "",
-                   size: int = 420, id_prefix: str = "radar", legend: bool = True) -> Markup:
-    """The radar of one référentiel (and of an earlier date), as inline SVG."""
-    series = [Series("self", _("Auto-évaluation"), [a.self_mean for a in axes]),
-              Series("referent", _("Évaluation du tuteur"), [a.referent_mean for a in axes]),
-              Series("coverage", _("Couverture par des preuves"),
-                     [a.coverage * max_level for a in axes])]
+                   size: int = 420, id_prefix: str = "radar", legend: bool = True,
+                   split: bool = False) -> Markup:
+    """The radar of one référentiel (and of an earlier date), as inline SVG; `split` draws
+    the tuteur académique and the maître d'apprentissage as two series."""
+    series = [Series("self", _("Auto-évaluation"), [a.self_mean for a in axes])]
+    if split:
+        series += [Series("referent", _("Tuteur académique"), [a.academic_mean for a in axes]),
+                   Series("company", _("Maître d'apprentissage"),
+                          [a.company_mean for a in axes])]
+    else:
+        series.append(Series("referent", _("Évaluation du tuteur"),
+                             [a.referent_mean for a in axes]))
+    series.append(Series("coverage", _("Couverture par des preuves"),
+                         [a.coverage * max_level for a in axes]))
     if then is not None:
         series += [Series("self-then", _("Auto-évaluation au %(date)s", date=then_label),
                           [a.self_mean for a in then]),

@@ -278,6 +278,26 @@ def reminders(days):
     info(f"{len(sent)} reminder(s) sent for requests open more than {days} days.")
 
 
+@notify.command("period-reviews")
+@click.option("--today", "today", default=None, metavar="YYYY-MM-DD",
+              help="The day to act as of (default: today).")
+def period_reviews(today):
+    """Open the fiche de suivi of each company period that has ended (the learner is asked for
+    a self-review), and recall the fiches still waiting for their learner."""
+    from datetime import date
+
+    from portfolio.db import utcnow
+    from portfolio.services.period_reviews import open_due
+
+    try:
+        day = date.fromisoformat(today) if today else utcnow().date()
+    except ValueError:
+        raise click.BadParameter("a day written YYYY-MM-DD", param_hint="--today") from None
+    opened, recalled = open_due(day)
+    db.session.commit()
+    info(f"{len(opened)} fiche(s) de suivi opened, {len(recalled)} recalled.")
+
+
 @click.command("export")
 @with_appcontext
 @click.option("--learner", "email", required=True, help="The learner's email.")

@@ -40,6 +40,28 @@ def is_referent_of(viewer: User, learner_id: int) -> bool:
     return viewer.role == Role.REFERENT and learner_id in learner_ids_of(viewer)
 
 
+def referent_kind_of(viewer: User, learner_id: int) -> str | None:
+    """How the viewer follows this learner: `academique`, `entreprise`, or None."""
+    if viewer.role != Role.REFERENT:
+        return None
+    cache = g.setdefault("_referent_kinds", {})
+    if (viewer.id, learner_id) not in cache:
+        cache[(viewer.id, learner_id)] = db.session.scalar(select(Assignment.kind).where(
+            Assignment.referent_id == viewer.id, Assignment.learner_id == learner_id))
+    return cache[(viewer.id, learner_id)]
+
+
+def can_see_review(viewer: User, review) -> bool:
+    """A fiche de suivi: its learner; their referents once the learner has sent it."""
+    return viewer.id == review.learner_id or (
+        review.state != "self" and is_referent_of(viewer, review.learner_id))
+
+
+def can_see_visit(viewer: User, visit) -> bool:
+    """A visit report: its learner and their referents."""
+    return viewer.id == visit.learner_id or is_referent_of(viewer, visit.learner_id)
+
+
 def can_read_entry(viewer: User, entry: Entry) -> bool:
     """The learner always; their referents once the entry is visible to referents."""
     if viewer.id == entry.learner_id:
@@ -134,6 +156,24 @@ def get_request_or_404(request_id: int, viewer: User) -> FeedbackRequest:
     if request is None or not can_see_request(viewer, request):
         abort(404)
     return request
+
+
+def get_review_or_404(review_id: int, viewer: User):
+    from portfolio.models import PeriodReview
+
+    review = db.session.get(PeriodReview, review_id)
+    if review is None or not can_see_review(viewer, review):
+        abort(404)
+    return review
+
+
+def get_visit_or_404(visit_id: int, viewer: User):
+    from portfolio.models import VisitReport
+
+    visit = db.session.get(VisitReport, visit_id)
+    if visit is None or not can_see_visit(viewer, visit):
+        abort(404)
+    return visit
 
 
 def get_framework_or_404(code: str) -> Framework:

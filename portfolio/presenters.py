@@ -69,18 +69,19 @@ def entry_feedback_context(entry, *, request_form=None, request_error=None) -> d
 
 
 def _axes(progress: Progress) -> list[Axis]:
-    return [Axis(b.block.code, b.self_mean, b.referent_mean, b.coverage, b.gap)
+    return [Axis(b.block.code, b.self_mean, b.referent_mean, b.coverage, b.gap,
+                 b.academic_mean, b.company_mean)
             for b in progress.blocks]
 
 
 def radar_for(progress: Progress, then: Progress | None = None, *, size: int = 420,
-              id_prefix: str = "radar", legend: bool = True) -> Markup:
+              id_prefix: str = "radar", legend: bool = True, split: bool = False) -> Markup:
     """The radar of a learner's progress (and of an earlier date), as inline SVG."""
     return progress_radar(
         progress.framework.title, progress.max_level, _axes(progress),
         then=_axes(then) if then is not None else None,
         then_label=format_date(then.at, "medium") if then is not None and then.at else "",
-        size=size, id_prefix=id_prefix, legend=legend)
+        size=size, id_prefix=id_prefix, legend=legend, split=split)
 
 
 def comparison_date(last_feedback: date | None, args,
@@ -110,7 +111,9 @@ def progress_context(learner: User, *, referent_view: bool, args) -> dict:
     """What the radar partial needs: today's progress and, if asked, an earlier one."""
     from portfolio.services import periods as period_service
 
-    progresses = progress_service.progress_of(learner.id, referent_view=referent_view)
+    split = args.get("series") == "split"
+    progresses = progress_service.progress_of(learner.id, referent_view=referent_view,
+                                              by_kind=split)
     last_feedback = progress_service.last_feedback(learner.id)
     ended = period_service.last_ended(period_service.periods_of_learner(learner.id),
                                       date.today(), "entreprise")
@@ -121,9 +124,10 @@ def progress_context(learner: User, *, referent_view: bool, args) -> dict:
         earlier = {p.framework.id: p for p in progress_service.progress_of(
             learner.id, at, referent_view=referent_view)}
     radars = [(p, earlier.get(p.framework.id),
-               radar_for(p, earlier.get(p.framework.id), id_prefix=f"radar-{p.framework.code}"))
+               radar_for(p, earlier.get(p.framework.id), id_prefix=f"radar-{p.framework.code}",
+                         split=split))
               for p in progresses]
-    return dict(progresses=progresses, radars=radars, compare_on=compare_on,
+    return dict(progresses=progresses, radars=radars, compare_on=compare_on, split=split,
                 compare=args.get("compare", ""), today=date.today(),
                 last_feedback=last_feedback, last_company_period=ended)
 
@@ -138,6 +142,9 @@ def learner_home_context(learner: User, args) -> dict:
     # (which period holds today moves at midnight: a kept page's key changes every hour)
     context["period"], context["next_period"] = period_service.where_now(periods, today)
     context["waiting"] = feedback.waiting_for_learner(learner)
+    from portfolio.services.period_reviews import reviews_of_learner
+
+    context["reviews_due"] = [r for r in reviews_of_learner(learner.id) if r.state == "self"]
     context["recent"] = list(db.session.scalars(
         select(Entry).where(Entry.learner_id == learner.id)
         .order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(5)))
@@ -193,22 +200,27 @@ def render_cohort(cohort, form=None, period_form=None, period_errors=None, statu
 
 # A feedback request (the referent's page, and the same through a link under /r/) -------------
 
-def answer_levels(item, form) -> dict[int, int]:
-    """The levels an answer form sets, for the entry's compétences only (blank: unchanged)."""
+def levels_from_form(competency_ids, form) -> dict[int, int]:
+    """The levels a form sets (`level-<id>`), for these compétences only (blank: none)."""
     from flask_babel import gettext as _
 
     from portfolio.services import ServiceError
     from portfolio.text import parse_int
 
     levels = {}
-    for tag in item.entry.tags:
-        value = form.get(f"level-{tag.competency_id}", "")
+    for competency_id in competency_ids:
+        value = form.get(f"level-{competency_id}", "")
         if value != "":
             level = parse_int(value, 3)
             if level is None:
                 raise ServiceError(_("Choisissez un niveau de l'échelle."), field="levels")
-            levels[tag.competency_id] = level
+            levels[competency_id] = level
     return levels
+
+
+def answer_levels(item, form) -> dict[int, int]:
+    """The levels an answer form sets, for the entry's compétences only (blank: unchanged)."""
+    return levels_from_form([tag.competency_id for tag in item.entry.tags], form)
 
 
 def render_request(item, viewer, *, error=None, status=200, link=None, token: str | None = None):
@@ -264,3 +276,74 @@ def render_request(item, viewer, *, error=None, status=200, link=None, token: st
         is_learner=viewer.id == item.learner_id, scale=scale, via_link=link,
         answer_action=answer_action, file_url=file_url,
         state_labels=vocabulary.REQUEST_STATES, now=utcnow()), status
+
+
+def render_review(review, viewer, *, error=None, status=200, link=None, token: str | None = None):
+    """A fiche de suivi as each of its hands sees it, with the form that waits for them: the
+    learner's self-review, the maître d'apprentissage's levels and attestation (in the app or
+    through a link), the tuteur académique's comment."""
+    from flask import request, url_for
+
+    from portfolio.permissions import referent_kind_of
+    from portfolio.services import assessments as assessment_service
+    from portfolio.services import period_reviews
+    from portfolio.services.enrolments import enrolled_competency_ids
+    from portfolio.services.progress import progress_of
+
+    is_learner = viewer.id == review.learner_id
+    kind = None if is_learner else referent_kind_of(viewer, review.learner_id)
+    waiting = period_reviews.waiting_on(review, viewer) and (
+        link is None or link.answered_at is None)
+    exercised = period_reviews.exercised(review)
+    choices, tagged = [], set()
+    if is_learner and waiting:  # the compétences to tick, by block, those of the period first
+        entries = period_reviews.period_entries(review, for_learner=True)
+        tagged = {t.competency_id for e in entries for t in e.tags}
+        enrolled = enrolled_competency_ids(review.learner_id)
+        for progress in progress_of(review.learner_id):
+            for block in progress.blocks:
+                rows = [c.competency for c in block.competencies
+                        if c.competency.id in enrolled]
+                if rows:
+                    choices.append((progress.framework, block.block, rows))
+    else:
+        entries = period_reviews.period_entries(review, for_learner=is_learner)
+    scale = exercised[0].framework.scale if exercised else []
+    if error:
+        form = request.form
+        checked = {int(v) for v in request.form.getlist("competency") if v.isascii()
+                   and v.isdigit() and len(v) < 10}
+    else:
+        form = {}
+        checked = set(review.competency_ids or []) or tagged
+    action = (url_for("referent_links.answer", token=token) if link is not None
+              else url_for("followup.review", review_id=review.id))
+    return render_template(
+        "followup/review.html", review=review, period=review.period, learner=review.learner,
+        entries=entries, exercised=exercised, choices=choices, checked=checked,
+        given=period_reviews.levels_given(review), scale=scale,
+        scale_labels={step["value"]: step["label"] for step in scale},
+        levels=assessment_service.current_levels(review.learner_id,
+                                                 [c.id for c in exercised])
+        if waiting and kind == "entreprise" else {},
+        is_learner=is_learner, kind=kind, waiting=waiting, via_link=link, action=action,
+        error=error, form=form, viewer=viewer, states=vocabulary.REVIEW_STATES), status
+
+
+def render_visit(visit, viewer, *, error=None, status=200, link=None, token: str | None = None):
+    """A visit report with its notes, and the acknowledgement form for whom it waits."""
+    from flask import request, url_for
+
+    from portfolio.services import visits
+
+    may_annotate = visits.may_annotate(viewer, visit) and (
+        link is None or link.answered_at is None)
+    action = (url_for("referent_links.answer", token=token) if link is not None
+              else url_for("followup.visit", visit_id=visit.id))
+    levels = visits.levels_given(visit)
+    scale = levels[0].competency.framework.scale if levels else []
+    return render_template(
+        "followup/visit.html", visit=visit, learner=visit.learner, may_annotate=may_annotate,
+        levels=levels, scale_labels={step["value"]: step["label"] for step in scale},
+        via_link=link, action=action, error=error, form=request.form if error else {},
+        viewer=viewer), status

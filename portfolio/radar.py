@@ -37,6 +37,8 @@ STYLES = {
     "self": Style("", "circle", 2.5, "#1f4e9c", "#1f4e9c", 0.12),
     "referent": Style("7 4", "square", 2.5, "#9a4a00", "none", 0.0),
     "coverage": Style("2 3", "triangle", 1.75, "#444444", "none", 0.0),
+    # the referent series split in two: the tuteur académique ("referent") and the company
+    "company": Style("10 3 2 3", "diamond", 2.5, "#2e6b30", "none", 0.0),
     "self-then": Style("", "circle-open", 1.25, "#6b7fa8", "none", 0.0),
     "referent-then": Style("7 4", "square-open", 1.25, "#a57a55", "none", 0.0),
 }
@@ -57,7 +59,10 @@ def marker_svg(kind: str, x: float, y: float, r: float, style: Style) -> str:
     if kind.startswith("square"):
         return (f'<rect x="{fmt_number(x - r)}" y="{fmt_number(y - r)}" '
                 f'width="{fmt_number(2 * r)}" height="{fmt_number(2 * r)}" {common}/>')
-    points = [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
+    if kind.startswith("diamond"):
+        points = [(x, y - r * 1.3), (x + r * 1.3, y), (x, y + r * 1.3), (x - r * 1.3, y)]
+    else:
+        points = [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)]
     coordinates = " ".join(f"{fmt_number(a)},{fmt_number(b)}" for a, b in points)
     return f'<polygon points="{coordinates}" {common}/>'
 

@@ -32,6 +32,15 @@ def remind_referents() -> None:
     log.info("%d reminder(s) sent", len(sent))
 
 
+@jobs.task("period_reviews", max_retries=3)
+def open_period_reviews() -> None:
+    """Open the fiches de suivi of company periods that have ended; recall those waiting."""
+    from portfolio.services.period_reviews import open_due
+
+    opened, recalled = open_due(utcnow().date())
+    log.info("%d fiche(s) de suivi opened, %d recalled", len(opened), len(recalled))
+
+
 @jobs.task("purge", max_retries=3)
 def purge() -> tuple[int, int]:
     """Erase the accounts whose grace period is over, and exports nobody downloads any more;
@@ -54,7 +63,8 @@ def purge() -> tuple[int, int]:
 
 
 # job -> how often it runs
-SCHEDULE = {"reminders": timedelta(days=1), "purge": timedelta(hours=1)}
+SCHEDULE = {"reminders": timedelta(days=1), "period_reviews": timedelta(days=1),
+            "purge": timedelta(hours=1)}
 
 
 def claim(name: str, every: timedelta, now=None) -> bool:

@@ -47,6 +47,7 @@ from portfolio.models import (
     LoginSession,
     Notification,
     Period,
+    PeriodReview,
     ReferentLink,
     ReferentLinkAccess,
     ScheduledRun,
@@ -54,6 +55,8 @@ from portfolio.models import (
     ShareLink,
     SiteVersion,
     User,
+    VisitNote,
+    VisitReport,
 )
 
 # Every mapped model is in exactly one of OWNERS, PRIVATE, THROUGH, IGNORED and SITE_WIDE
@@ -65,6 +68,7 @@ OWNERS = {
     FeedbackRequest: ("learner_id", "referent_id"),
     Assignment: ("learner_id", "referent_id"),
     ReferentLink: ("learner_id", "referent_id"),
+    PeriodReview: ("learner_id",), VisitReport: ("learner_id",),
 }
 # model -> the column naming the one user who sees the row (nobody else's pages show it)
 PRIVATE = {Draft: "user_id", Notification: "user_id", ApiToken: "user_id",
@@ -74,13 +78,14 @@ THROUGH = {
     EntryTag: "entry_id", EntryKeyword: "entry_id", Attachment: "entry_id",
     EntryRevision: "entry_id", Comment: "entry_id",
     FeedbackEvent: "request_id", ShareAccess: "link_id",
-    ReferentLinkAccess: "referent_link_id",
+    ReferentLinkAccess: "referent_link_id", VisitNote: "visit_id",
 }
 PARENTS = {
     "entry_id": (Entry.id, (Entry.learner_id,)),
     "request_id": (FeedbackRequest.id, (FeedbackRequest.learner_id, FeedbackRequest.referent_id)),
     "link_id": (ShareLink.id, (ShareLink.learner_id,)),
     "referent_link_id": (ReferentLink.id, (ReferentLink.learner_id,)),
+    "visit_id": (VisitReport.id, (VisitReport.learner_id,)),
 }
 # Rows no kept page shows: writing them changes nobody's kept pages (logins, the audit trail,
 # background jobs: the export page that shows them is never kept; what an import remembers).

@@ -65,6 +65,13 @@ LINK_STATES = {
     "revoked": _l("révoqué"),
     "expired": _l("expiré"),
 }
+# A fiche de suivi's hands, in order (models/followup.py).
+REVIEW_STATES = {
+    "self": _l("bilan de l'apprenti·e à écrire"),
+    "company": _l("à remplir par le maître d'apprentissage"),
+    "academic": _l("à lire par le tuteur académique"),
+    "closed": _l("close"),
+}
 # What a Leap2A import leaves aside, by kind (services/leap2a_read.py).
 IMPORT_SKIPPED = {
     "page": _l("pages"),
@@ -116,5 +123,5 @@ def init_app(app: Flask) -> None:
         REFLECTION=REFLECTION,
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
         REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM,
-        LINK_STATES=LINK_STATES, PERIOD_KINDS=PERIOD_KINDS,
+        LINK_STATES=LINK_STATES, PERIOD_KINDS=PERIOD_KINDS, REVIEW_STATES=REVIEW_STATES,
         role_count=role_count)

@@ -17,10 +17,18 @@ from types import SimpleNamespace
 import pytest
 
 from portfolio.db import db
-from portfolio.models import Competency, Notification, User
+from portfolio.models import Competency, Notification, PeriodReview, User, VisitReport
 from portfolio.services import attachments as attachment_service
+from portfolio.services import (
+    directory,
+    export_jobs,
+    feedback,
+    periods,
+    referent_links,
+    sharing,
+    tokens,
+)
 from portfolio.services import entries as entry_service
-from portfolio.services import export_jobs, feedback, referent_links, sharing, tokens
 from tests.helpers import ADMIN_ROUTES, login, png_bytes
 
 ROLES = ["anonymous", "learner", "referent", "other_referent", "jury", "admin"]
@@ -134,6 +142,12 @@ MATRIX = {
     "exports.job_file": ("GET", "/export/jobs/{export_job}/file", None, NOBODY),
     "exports.revoke_link": ("POST", "/export/links/{link}/revoke", {"confirmed": "1"}, NOBODY),
     "exports.shared": ("GET", "/s/{token}", None, ALL),
+    # The carnet de liaison: the learner and their referents (a learner has their own list).
+    "followup.index": ("GET", "/followup", None,
+                       only({"learner": 200, "referent": 200, "other_referent": 200})),
+    "followup.review": ("GET", "/followup/reviews/{review}", None, referent_only()),
+    "followup.visit": ("GET", "/followup/visits/{visit}", None, referent_only()),
+    "followup.new_visit": ("GET", "/learners/{learner}/visits/new", None, NOBODY),
     "exports.shared_file": ("GET", "/s/{token}/files/{attachment}", None, ALL),
     # A link under /r/ is the key whoever holds it (logged in or not): the referent's own
     # request, its files, its answer form (a level off the scale: refused, nothing written).
@@ -175,12 +189,19 @@ def camille(app, people):
         export_job = export_jobs.start(learner, "zip")
         rlink, rtoken = referent_links.issue(referent, learner.id, referent_links.FEEDBACK,
                                              request.id)
+        cohort = directory.get_or_create_cohort("Matrice")
+        directory.add_to_cohort(cohort, learner)
+        period = periods.add_period(cohort, "entreprise", date(2026, 3, 2), date(2026, 4, 30))
+        review = PeriodReview(learner_id=learner.id, period_id=period.id, state="company")
+        visit = VisitReport(learner_id=learner.id, author_id=None, visited_on=date(2026, 4, 1))
+        db.session.add_all([review, visit])
         db.session.commit()
         return SimpleNamespace(
             entry=entry.id, attachment=attachment.id, comment=comment.id, request=request.id,
             notification=notification, link=link.id, token=token, competency=c21.id,
             learner=learner.id, referent=referent.id, api_token=api_token.id,
-            export_job=export_job.id, rtoken=rtoken, rlink=rlink.id)
+            export_job=export_job.id, rtoken=rtoken, rlink=rlink.id, review=review.id,
+            visit=visit.id)
 
 
 def test_every_route_has_a_decision(app):

@@ -253,8 +253,8 @@ def test_demo_loads_the_référentiels_and_enrolments(runner, app):
     # that progress (so every past comparison has something), an answered and a pending request.
     runner.invoke(args=["demo"])
     with app.app_context():
-        from portfolio.models import Assessment, Entry, FeedbackRequest
-        from portfolio.services.demo import ENTRIES, LEVELS
+        from portfolio.models import Assessment, Entry, FeedbackRequest, PeriodReview, VisitNote
+        from portfolio.services.demo import ENTRIES, FICHES, LEVELS
 
         entries = db.session.query(Entry).all()
         assert len(entries) == len(ENTRIES)
@@ -262,7 +262,16 @@ def test_demo_loads_the_référentiels_and_enrolments(runner, app):
         days = sorted((date.today() - e.occurred_on).days for e in entries)
         assert days[0] < 30 and days[-1] > 300
         given = sum(len(s) + len(t) for _c, s, t in LEVELS) + 1  # + the answer's level
+        given += sum(len(fiche[3]) for fiche in FICHES)  # + the maître d'apprentissage's
         assert db.session.query(Assessment).count() == given
+        # the carnet de liaison: two closed fiches (in the export), one waiting, a visit read
+        reviews = db.session.query(PeriodReview).order_by(PeriodReview.created_at).all()
+        assert [(r.state, r.in_export) for r in reviews] == [
+            ("closed", True), ("closed", True), ("company", False)]
+        assert all(r.created_at.date() > r.period.ends_on for r in reviews)
+        assert db.session.query(Assessment).filter(
+            Assessment.referent_kind == "entreprise").count() == 6
+        assert db.session.query(VisitNote).count() == 1
         ages = {(date.today() - a.created_at.date()).days for a in db.session.query(Assessment)}
         assert max(ages) > 300 and min(ages) == 0
         assert sorted(r.state for r in db.session.query(FeedbackRequest)) == [

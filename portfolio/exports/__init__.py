@@ -27,6 +27,7 @@ from portfolio.models import (
 )
 from portfolio.services.assessments import latest_ids
 from portfolio.services.directory import assignments_of_learner
+from portfolio.services.period_reviews import closed_for_export
 from portfolio.services.progress import progress_of
 
 FORMAT = "portfolio-export"
@@ -71,6 +72,34 @@ def attachment_path(attachment) -> str:
     """Where a file sits in the ZIP: its id keeps two files of the same name apart."""
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in attachment.name)
     return f"attachments/{attachment.id}-{safe[:120]}"
+
+
+def review_data(review) -> dict:
+    """A closed fiche de suivi as the jury reads it."""
+    from portfolio.services.period_reviews import exercised, levels_given
+
+    def key(competency) -> str:
+        return f"{competency.framework.code}:{competency.code}"
+
+    scale = {}
+    levels = []
+    for row in levels_given(review):
+        scale = scale or {s["value"]: s["label"] for s in row.competency.framework.scale}
+        levels.append({"key": key(row.competency), "level": row.level,
+                       "label": scale.get(row.level, ""), "comment": row.justification})
+    return {
+        "id": review.id,
+        "period": {"starts_on": review.period.starts_on.isoformat(),
+                   "ends_on": review.period.ends_on.isoformat()},
+        "missions": review.missions, "learned": review.learned,
+        "competencies": [{"key": key(c), "title": c.title} for c in exercised(review)],
+        "levels": levels, "savoir_etre": review.savoir_etre,
+        "missions_next": review.missions_next, "company_comment": review.company_comment,
+        "attested_by": review.attested_name, "attested_at": _iso(review.attested_at),
+        "academic_comment": review.academic_comment,
+        "academic_by": review.academic_referent.name if review.academic_referent else None,
+        "closed_at": _iso(review.closed_at),
+    }
 
 
 def build_model(learner: User, selection: Selection | None = None) -> dict:
@@ -157,4 +186,5 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
                     "include_attachments": selection.include_attachments},
         "frameworks": frameworks,
         "entries": [entry_data(e) for e in entries],
+        "reviews": [review_data(r) for r in closed_for_export(learner.id)],
     }

@@ -24,6 +24,13 @@ from portfolio.models.feedback import (
     Notification,
     RequestState,
 )
+from portfolio.models.followup import (
+    REVIEW_STATES,
+    PeriodReview,
+    ReviewState,
+    VisitNote,
+    VisitReport,
+)
 from portfolio.models.framework import (
     DEFAULT_SCALE,
     Block,
@@ -80,6 +87,11 @@ __all__ = [
     "Enrolment",
     "Framework",
     "enrolment_blocks",
+    "REVIEW_STATES",
+    "PeriodReview",
+    "ReviewState",
+    "VisitNote",
+    "VisitReport",
     "ImportedItem",
     "LINK_KINDS",
     "ReferentLink",

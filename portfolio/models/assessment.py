@@ -50,6 +50,14 @@ class Assessment(Base):
     # The feedback request whose answer set this level (the learner reads it with the answer).
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_requests.id", ondelete="SET NULL"), index=True)
+    # A referent's level: as tuteur académique (`academique`) or maître d'apprentissage
+    # (`entreprise`), from their assignment when it was given; the radar shows them apart.
+    referent_kind: Mapped[str | None] = mapped_column(String(12))
+    # The fiche de suivi or the visit report that recorded this level, if any.
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("period_reviews.id", ondelete="SET NULL"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visit_reports.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     competency: Mapped[Competency] = relationship()

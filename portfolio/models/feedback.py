@@ -107,11 +107,16 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))  # request, answer, comment, reminder
+    # request, answer, comment, reminder; review (a fiche de suivi), visit (a visit report)
+    kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_requests.id", ondelete="CASCADE"))
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("period_reviews.id", ondelete="CASCADE"))
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visit_reports.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

@@ -14,7 +14,7 @@ from portfolio.models.base import Base, utcnow
 if TYPE_CHECKING:
     from portfolio.models.user import User
 
-LINK_KINDS = ("feedback_request",)
+LINK_KINDS = ("feedback_request", "period_review", "visit_report")
 
 
 class ReferentLink(Base):

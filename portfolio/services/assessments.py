@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portfolio.db import db, utcnow
 from portfolio.models import Assessment, Competency, Entry, EntryTag, Role, Source, User
-from portfolio.permissions import is_referent_of
+from portfolio.permissions import is_referent_of, referent_kind_of
 from portfolio.services import NotFound, ServiceError
 from portfolio.services.enrolments import enrolled_competency_ids
 from portfolio.services.frameworks import register_evidence_counter
@@ -102,11 +102,15 @@ def _check_entries(learner_id: int, entry_ids: list[int]) -> list[int]:
 
 
 def _add(learner_id: int, assessor: User, source: Source, competency: Competency, level: int,
-         justification: str, entry_ids: list[int], request_id: int | None = None) -> Assessment:
+         justification: str, entry_ids: list[int], request_id: int | None = None,
+         review_id: int | None = None, visit_id: int | None = None) -> Assessment:
     assessment = Assessment(learner_id=learner_id, competency_id=competency.id,
                             assessor_id=assessor.id, source=source.value, level=level,
                             justification=justification, entry_ids=entry_ids,
-                            request_id=request_id, created_at=utcnow())
+                            request_id=request_id, review_id=review_id, visit_id=visit_id,
+                            referent_kind=referent_kind_of(assessor, learner_id)
+                            if source == Source.REFERENT else None,
+                            created_at=utcnow())
     db.session.add(assessment)
     db.session.flush()
     return assessment
@@ -137,15 +141,17 @@ def assess_self(learner: User, competency: Competency, level, justification: str
 
 
 def assess_as_referent(referent: User, learner: User, competency: Competency, level,
-                       comment: str | None = "", request_id: int | None = None) -> Assessment:
+                       comment: str | None = "", request_id: int | None = None, *,
+                       review_id: int | None = None,
+                       visit_id: int | None = None) -> Assessment:
     """A referent's level for one of their learners, with an optional comment (and the
-    feedback request it answers, if any)."""
+    feedback request, fiche de suivi or visit report it was given with, if any)."""
     if not is_referent_of(referent, learner.id):
         raise ServiceError(_("Vous ne suivez pas cet·te apprenti·e."), code="forbidden")
     _check_competency(learner.id, competency)
     level = _check_level(competency, level)
     return _add(learner.id, referent, Source.REFERENT, competency, level,
-                _clean_justification(comment), [], request_id)
+                _clean_justification(comment), [], request_id, review_id, visit_id)
 
 
 def evidence_entries(learner_id: int, competency_ids: list[int], limit: int = MAX_ENTRIES

@@ -146,6 +146,65 @@ LEVELS = [
 ]
 
 
+# The carnet de liaison: the fiches de suivi of the last three company periods (two closed,
+# the last one waiting for Marc), with what each hand wrote, and one visit.
+# (missions, learned, compétences exercised, Marc's levels, savoir-être, next, Claire)
+FICHES = [
+    ("Cartographie des flux de données clients ; entretiens avec quatre équipes.",
+     "Poser des questions simples, dessiner avant d'écrire.", ["C1.1", "C2.1", "S1.2"],
+     {"C1.1": 2, "C2.1": 1, "S1.2": 1}, "Ponctuelle, curieuse ; encore discrète en réunion.",
+     "Modéliser la nouvelle base clients.",
+     "Bonne première période ; la prise de parole est l'objectif de la suivante."),
+    ("Modélisation de la base clients, revue d'architecture, présentation au comité.",
+     "Justifier chaque choix de conception ; adapter un exposé à son public.",
+     ["C2.1", "C3.1", "S2.1"], {"C2.1": 2, "C3.1": 2, "S2.1": 2},
+     "Autonome ; a pris la parole devant le comité technique.",
+     "Préparer la migration vers PostgreSQL.",
+     "Progrès nets en communication ; le dossier de conception est solide."),
+    ("Migration de la base clients vers PostgreSQL, bascule un samedi.",
+     "Répéter sur une copie avant d'agir ; expliquer un plan aux utilisateurs.",
+     ["C2.1", "C2.4", "S2.1"], {}, "", "", ""),
+]
+
+
+def _carnet(camille, claire, marc, codes) -> None:
+    from portfolio.models import PeriodReview
+    from portfolio.services import period_reviews, periods, visits
+
+    ended = [p for p in periods.periods_of_learner(camille.id)
+             if p.kind == "entreprise" and p.ends_on < date.today()][-3:]
+    for period, fiche in zip(ended, FICHES[-len(ended):] if ended else [], strict=True):
+        missions, learned, exercised, levels, savoir_etre, next_missions, comment = fiche
+        after = (date.today() - period.ends_on).days
+        review = PeriodReview(learner_id=camille.id, period_id=period.id)
+        db.session.add(review)
+        db.session.flush()
+        _dated(review, after - 1)
+        period_reviews.save_self(camille, review, missions, learned,
+                                 [codes[c].id for c in exercised], send=True)
+        review.submitted_at = review.created_at + timedelta(days=3)
+        if not levels:
+            continue  # the last one waits for Marc
+        given = period_reviews.fill_company(
+            marc, review, {codes[c].id: level for c, level in levels.items()}, {},
+            savoir_etre=savoir_etre, missions_next=next_missions, comment="", confirmed=True,
+            name=marc.name)
+        review.attested_at = review.created_at + timedelta(days=8)
+        for level in given:
+            level.created_at = review.attested_at
+        period_reviews.close(claire, review, comment)
+        review.closed_at = review.created_at + timedelta(days=12)
+        review.in_export = True
+    visit = visits.write(claire, camille, date.today() - timedelta(days=30),
+                         people_met="Marc Lefèvre (tuteur entreprise), l'équipe data",
+                         missions="La migration vers PostgreSQL ; l'automatisation des tests.",
+                         agreed="Encadrer le stagiaire de janvier ; documenter le plan de "
+                                "retour arrière.")
+    _dated(visit, 28)
+    visits.annotate(camille, visit, "Merci : j'ajoute le plan de retour arrière au dossier.")
+    _dated(visit.notes[-1], 27)
+
+
 def _schema_png() -> bytes:
     """A small diagram for the modelling entry, drawn here (no file shipped for it)."""
     import io
@@ -201,6 +260,7 @@ def _camille_has_written() -> None:
         *row[:5], row[5].replace("SCHEMA", f"/attachments/{schema.id}"), *row[6:]),
         modelling.version)
     _dated(modelling, row[3] - 2)  # the diagram came two days later
+    _carnet(camille, claire, marc, codes)  # before the levels below: those stay the latest
     for code, selfs, tutors in LEVELS:
         for days, level in selfs:
             _dated(assessments.assess_self(camille, codes[code], level,

@@ -16,28 +16,43 @@ SUBJECTS = {
     "answer": _l("%(actor)s a répondu à votre demande de retour"),
     "comment": _l("Nouveau commentaire de %(actor)s"),
     "reminder": _l("Une demande de retour attend votre réponse"),
+    "review_open": _l("Votre fiche de suivi de période en entreprise est à remplir"),
+    "review_company": _l("Fiche de suivi de %(learner)s à remplir"),
+    "review_academic": _l("Fiche de suivi de %(learner)s à lire"),
+    "review_closed": _l("Votre fiche de suivi est close"),
+    "visit": _l("Compte rendu de visite en entreprise de %(learner)s"),
 }
+FOLLOWUP_KINDS = ("review_open", "review_company", "review_academic", "review_closed", "visit")
 LIST_LIMIT = 50
 
 
 def notify(user: User, kind: str, *, actor: User | None = None, entry: Entry | None = None,
-           request: FeedbackRequest | None = None, email: bool = True) -> Notification:
-    """Tell someone something happened: a row they see in the app, and a mail if they want."""
+           request: FeedbackRequest | None = None, review=None, visit=None,
+           email: bool = True) -> Notification:
+    """Tell someone something happened: a row they see in the app, and a mail if they want.
+    It is about an entry (and a request on it), a fiche de suivi (`review`) or a visit."""
     item = Notification(user_id=user.id, kind=kind, actor_id=actor.id if actor else None,
                         entry_id=entry.id if entry else None,
-                        request_id=request.id if request else None, created_at=utcnow())
+                        request_id=request.id if request else None,
+                        review_id=review.id if review is not None else None,
+                        visit_id=visit.id if visit is not None else None, created_at=utcnow())
     db.session.add(item)
     db.session.flush()
     # Someone without an account gets links by mail instead (services/referent_links.py).
     if email and user.email_notifications and user.active and not user.link_only:
         link = (public_url("feedback.show", request_id=request.id) if request is not None
                 else public_url("entries.show", entry_id=entry.id) if entry is not None
+                else public_url("followup.review", review_id=review.id) if review is not None
+                else public_url("followup.visit", visit_id=visit.id) if visit is not None
                 else public_url("feedback.notifications_index"))
         actor_name = actor.name if actor else ""
-        mail.send_template(user, "mail/notification.txt", SUBJECTS[kind], {"actor": actor_name},
+        subject = review or visit
+        learner = subject.learner.name if subject is not None else ""
+        mail.send_template(user, "mail/notification.txt", SUBJECTS[kind],
+                           {"actor": actor_name, "learner": learner},
                            kind=kind, actor=actor_name, entry_title=entry.title if entry else "",
-                           request=request, link=link,
-                           settings=public_url("account.settings"))
+                           request=request, review=review, visit=visit, learner=learner,
+                           link=link, settings=public_url("account.settings"))
     return item
 
 

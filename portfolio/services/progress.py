@@ -44,6 +44,9 @@ class CompetencyProgress:
     self_level: int | None = None
     referent_level: int | None = None
     evidence: int = 0
+    # The referent level split by who gave it (only when asked: `by_kind`).
+    academic_level: int | None = None
+    company_level: int | None = None
 
     @property
     def gap(self) -> bool:
@@ -72,6 +75,24 @@ class BlockProgress:
     def referent_mean(self) -> float | None:
         return _mean([c.referent_level for c in self.competencies
                       if c.referent_level is not None])
+
+    @property
+    def academic_mean(self) -> float | None:
+        return _mean([c.academic_level for c in self.competencies
+                      if c.academic_level is not None])
+
+    @property
+    def company_mean(self) -> float | None:
+        return _mean([c.company_level for c in self.competencies
+                      if c.company_level is not None])
+
+    @property
+    def academic_count(self) -> int:
+        return sum(c.academic_level is not None for c in self.competencies)
+
+    @property
+    def company_count(self) -> int:
+        return sum(c.company_level is not None for c in self.competencies)
 
     @property
     def self_count(self) -> int:
@@ -128,11 +149,14 @@ def end_of(day: date) -> datetime:
 
 
 def progress_of_many(learner_ids: list[int], at: datetime | None = None, *,
-                     referent_view: bool = False) -> dict[int, list[Progress]]:
+                     referent_view: bool = False,
+                     by_kind: bool = False) -> dict[int, list[Progress]]:
     """Each learner's progress in each of their enrolments, in a fixed number of queries.
 
     `referent_view` counts as evidence only the entries referents may read (not the private
-    ones), so that a referent's numbers reveal nothing of what they cannot see.
+    ones), so that a referent's numbers reveal nothing of what they cannot see. `by_kind`
+    also gives the latest level of the tuteurs académiques and of the maîtres
+    d'apprentissage apart (one more query).
     """
     result: dict[int, list[Progress]] = {lid: [] for lid in learner_ids}
     if not learner_ids:
@@ -157,6 +181,18 @@ def progress_of_many(learner_ids: list[int], at: datetime | None = None, *,
     if referent_view:
         evidence_query = evidence_query.where(Entry.visibility.in_(REFERENT_VISIBLE))
     evidence = {(lid, cid): n for lid, cid, n in db.session.execute(evidence_query)}
+    by_kinds: dict[tuple[int, int, str | None], int] = {}
+    if by_kind:
+        latest_by_kind = select(func.max(Assessment.id)).where(
+            Assessment.learner_id.in_(learner_ids), Assessment.source == Source.REFERENT.value)
+        if at is not None:
+            latest_by_kind = latest_by_kind.where(Assessment.created_at <= at)
+        latest_by_kind = latest_by_kind.group_by(Assessment.learner_id,
+                                                 Assessment.competency_id,
+                                                 Assessment.referent_kind)
+        by_kinds = {(lid, cid, kind): level for lid, cid, kind, level in db.session.execute(
+            select(Assessment.learner_id, Assessment.competency_id, Assessment.referent_kind,
+                   Assessment.level).where(Assessment.id.in_(latest_by_kind)))}
     for enrolment in enrolments:
         lid = enrolment.learner_id
         blocks = []
@@ -164,16 +200,19 @@ def progress_of_many(learner_ids: list[int], at: datetime | None = None, *,
             blocks.append(BlockProgress(block, [
                 CompetencyProgress(
                     c, levels.get((lid, c.id, Source.SELF.value)),
-                    levels.get((lid, c.id, Source.REFERENT.value)), evidence.get((lid, c.id), 0))
+                    levels.get((lid, c.id, Source.REFERENT.value)), evidence.get((lid, c.id), 0),
+                    by_kinds.get((lid, c.id, "academique")),
+                    by_kinds.get((lid, c.id, "entreprise")))
                 for c in block.current_competencies]))
         result[lid].append(Progress(lid, enrolment.framework, at, blocks))
     return result
 
 
 def progress_of(learner_id: int, at: datetime | None = None, *,
-                referent_view: bool = False) -> list[Progress]:
+                referent_view: bool = False, by_kind: bool = False) -> list[Progress]:
     """One learner's progress in each enrolment (today, or as it stood at `at`)."""
-    return progress_of_many([learner_id], at, referent_view=referent_view)[learner_id]
+    return progress_of_many([learner_id], at, referent_view=referent_view,
+                            by_kind=by_kind)[learner_id]
 
 
 # Dates to compare with -----------------------------------------------------------------------

@@ -37,8 +37,12 @@ from portfolio.text import clean_name
 from portfolio.urls import public_url
 
 FEEDBACK = "feedback_request"
+REVIEW = "period_review"
+VISIT = "visit_report"
 COMPANY_MAX = 200
 SUBJECT = _l("%(learner)s vous demande un retour")
+REVIEW_SUBJECT = _l("Fiche de suivi de %(learner)s à remplir")
+VISIT_SUBJECT = _l("Compte rendu de visite en entreprise de %(learner)s")
 
 
 def days() -> int:
@@ -88,6 +92,40 @@ def send_request_link(request: FeedbackRequest) -> ReferentLink:
     return link
 
 
+def send_review_link(review, person: User) -> ReferentLink:
+    """Email the maître d'apprentissage a link to fill a fiche de suivi."""
+    link, token = issue(person, review.learner_id, REVIEW, review.id)
+    mail.send_template(person, "mail/referent_link.txt", REVIEW_SUBJECT,
+                       {"learner": review.learner.name}, review=review,
+                       learner=review.learner,
+                       link=public_url("referent_links.show", token=token),
+                       expires=link.expires_at, ask_again=public_url("referent_links.ask"))
+    return link
+
+
+def send_visit_link(visit, person: User) -> ReferentLink:
+    """Email the maître d'apprentissage a link to read and annotate a visit report."""
+    link, token = issue(person, visit.learner_id, VISIT, visit.id)
+    mail.send_template(person, "mail/referent_link.txt", VISIT_SUBJECT,
+                       {"learner": visit.learner.name}, visit=visit, learner=visit.learner,
+                       link=public_url("referent_links.show", token=token),
+                       expires=link.expires_at, ask_again=public_url("referent_links.ask"))
+    return link
+
+
+def object_of(link: ReferentLink):
+    """What the link is about (a feedback request, a fiche de suivi or a visit report), if
+    it is still the recipient's to see; else NotFound."""
+    from portfolio.models import PeriodReview, VisitReport
+
+    model = {FEEDBACK: FeedbackRequest, REVIEW: PeriodReview, VISIT: VisitReport}.get(link.kind)
+    item = db.session.get(model, link.object_id) if model is not None else None
+    if item is None or item.learner_id != link.learner_id or (
+            link.kind == FEEDBACK and item.referent_id != link.referent_id):
+        raise NotFound(_("Lien inconnu."))
+    return item
+
+
 def open_link(token: str, now: datetime | None = None) -> ReferentLink | None:
     """The link this token opens, if it still may be opened (answered links open, to say so;
     revoked or expired ones do not)."""
@@ -134,6 +172,12 @@ def answer(link: ReferentLink, body: str | None, levels: dict[int, int]) -> None
     db.session.flush()
 
 
+def mark_answered(link: ReferentLink) -> None:
+    """The fiche or the report was answered through its link: it opens only to say so."""
+    link.answered_at = utcnow()
+    db.session.flush()
+
+
 def links_of_requests(request_ids: list[int]) -> dict[int, ReferentLink]:
     """The latest link of each of these requests (for the learner's view of them)."""
     found: dict[int, ReferentLink] = {}
@@ -176,7 +220,28 @@ def send_fresh_links(email: str) -> int:
         FeedbackRequest.state == RequestState.REQUESTED.value)).all()
     for request in waiting:
         send_request_link(request)
-    return len(waiting)
+    return len(waiting) + _fresh_followup_links(person)
+
+
+def _fresh_followup_links(person: User) -> int:
+    """Fresh links to the fiches de suivi and visit reports that wait for this person."""
+    from portfolio.models import PeriodReview, ReviewState, VisitNote, VisitReport
+
+    learners = select(Assignment.learner_id).where(Assignment.referent_id == person.id,
+                                                   Assignment.kind == "entreprise")
+    reviews = db.session.scalars(select(PeriodReview).where(
+        PeriodReview.learner_id.in_(learners),
+        PeriodReview.state == ReviewState.COMPANY.value)).all()
+    for review in reviews:
+        send_review_link(review, person)
+    visits = db.session.scalars(select(VisitReport).where(
+        VisitReport.learner_id.in_(learners),
+        VisitReport.created_at >= utcnow() - timedelta(days=days() * 4),
+        ~select(VisitNote.id).where(VisitNote.visit_id == VisitReport.id,
+                                    VisitNote.author_id == person.id).exists())).all()
+    for visit in visits:
+        send_visit_link(visit, person)
+    return len(reviews) + len(visits)
 
 
 def assign_by_email(learner: User, email: str, kind: str, name: str | None = None,

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         entries,
         exports,
         feedback,
+        followup,
         frameworks,
         home,
         imports,
@@ -25,6 +26,6 @@ def init_app(app: Flask) -> None:
 
     for module in (auth, home, account, admin, admin_frameworks, admin_periods, admin_rncp,
                    frameworks, entries,
-                   progress, feedback, exports, imports, referent_links):
+                   progress, feedback, followup, exports, imports, referent_links):
         app.register_blueprint(module.bp)
     feedback.init_app(app)

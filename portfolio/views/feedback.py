@@ -243,6 +243,10 @@ def read_notification(notification_id: int):
     notifications.mark_read(current_user, item.id)
     if item.request_id:
         return redirect(url_for("feedback.show", request_id=item.request_id))
+    if item.review_id:
+        return redirect(url_for("followup.review", review_id=item.review_id))
+    if item.visit_id:
+        return redirect(url_for("followup.visit", visit_id=item.visit_id))
     if item.entry_id:
         return redirect(url_for("entries.show", entry_id=item.entry_id) + "#comments")
     return redirect(url_for("feedback.notifications_index"))

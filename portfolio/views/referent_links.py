@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from portfolio import storage
 from portfolio.extensions import limiter
 from portfolio.permissions import request_shows_entry_now
-from portfolio.presenters import answer_levels, render_request
-from portfolio.services import ServiceError, accounts
+from portfolio.presenters import answer_levels, render_request, render_review, render_visit
+from portfolio.services import ServiceError, accounts, visits
 from portfolio.services import referent_links as service
 from portfolio.unit_of_work import attempt
+from portfolio.views.followup import fill_review
 
 bp = Blueprint("referent_links", __name__, url_prefix="/r")
 
@@ -30,7 +31,7 @@ def _open(token: str):
     if link is None:
         abort(404)
     try:
-        return link, service.request_of(link)
+        return link, service.object_of(link)
     except ServiceError:
         abort(404)
 
@@ -41,9 +42,13 @@ def _locale(link) -> str:
         current_app.config["LANGUAGES"]) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+RENDER = {service.FEEDBACK: render_request, service.REVIEW: render_review,
+          service.VISIT: render_visit}
+
+
 def _page(link, item, token, **kwargs):
     with force_locale(_locale(link)):
-        body, status = render_request(item, link.referent, link=link, token=token, **kwargs)
+        body, status = RENDER[link.kind](item, link.referent, link=link, token=token, **kwargs)
     return _private(make_response(body, status))
 
 
@@ -57,12 +62,21 @@ def show(token: str):
 
 @bp.post("/<token>")
 def answer(token: str):
-    """Answer: a comment and levels, written as the inbox writes them."""
+    """Answer once, as the app's own pages write it: a request (a comment and levels), a fiche
+    de suivi (levels, comments, attestation), a visit report (acknowledged, annotated)."""
     link, item = _open(token)
     try:
-        levels = answer_levels(item, request.form)
         with attempt():
-            service.answer(link, request.form.get("body"), levels)
+            if link.answered_at is not None:
+                raise ServiceError(_("Vous avez déjà répondu : merci."), field="state")
+            if link.kind == service.FEEDBACK:
+                service.answer(link, request.form.get("body"), answer_levels(item, request.form))
+            elif link.kind == service.REVIEW:
+                fill_review(link.referent, item, request.form, action="company")
+                service.mark_answered(link)
+            else:
+                visits.annotate(link.referent, item, request.form.get("body"))
+                service.mark_answered(link)
     except ServiceError as error:
         return _page(link, item, token, error=error, status=422)
     return _page(link, item, token)
@@ -72,6 +86,8 @@ def answer(token: str):
 def file(token: str, attachment_id: int):
     """A file of the entry asked about, for as long as the link opens."""
     link, item = _open(token)
+    if link.kind != service.FEEDBACK:
+        abort(404)
     attachment = next((a for a in item.entry.attachments if a.id == attachment_id), None)
     if attachment is None or not request_shows_entry_now(link.referent, item):
         abort(404)  # made private or withdrawn since: the files go with the rest

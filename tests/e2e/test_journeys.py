@@ -425,3 +425,81 @@ def test_a_slow_answer_for_an_earlier_search_never_replaces_the_latest(new_page,
     assert page.locator("#picker-results button").count() == 1
     assert "C4.2" in page.inner_text("#picker-results")
     assert page.watch.clean(), vars(page.watch)
+
+
+def test_a_fiche_de_suivi_goes_round_the_triangle_in_browsers(new_page, live, people, app,
+                                                              runner, make_user):
+    """A company period ends and the reminder runs; the learner writes her self-review on a
+    phone; the maître d'apprentissage (no account) fills and signs the fiche from the mail's
+    link, logged out, without JavaScript, at phone width; the tuteur académique closes it;
+    the radar shows the company series apart."""
+    import re as regex
+    from datetime import date, timedelta
+
+    from portfolio.db import db
+    from portfolio.mail import outbox
+    from portfolio.models import User
+    from portfolio.services import directory, periods
+
+    academic = make_user("referent", name="Claire Vidal")
+    assert runner.invoke(args=[
+        "users", "assign", "--learner", people.learner.email, "--referent", "marc@airbus.example",
+        "--kind", "entreprise", "--name", "Marc Lefèvre"]).exit_code == 0
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        cohort = directory.get_or_create_cohort("ING 2026")
+        directory.add_to_cohort(cohort, learner)
+        directory.assign_referent(learner, db.session.get(User, academic.id), "academique")
+        periods.add_period(cohort, "entreprise", date.today() - timedelta(days=60),
+                           date.today() - timedelta(days=2))
+        db.session.commit()
+    assert "1 fiche(s)" in runner.invoke(args=["notify", "period-reviews"]).output
+    c21 = people.competencies["C2.1"]
+
+    camille = new_page(True, width=375)
+    log_in(camille, live, people.learner)
+    camille.click("a:has-text('le bilan de votre période en entreprise')")
+    camille.fill("#missions", "Migration du parc de serveurs.")
+    camille.fill("#learned", "Planifier une bascule sans coupure.")
+    if not camille.is_visible(f"#competency-{c21}"):  # its block is folded: open it
+        camille.locator("details", has=camille.locator(f"#competency-{c21}")).locator(
+            "summary").click()
+    camille.check(f"#competency-{c21}")
+    camille.click("button:has-text('Envoyer au maître d')")
+    assert "Bilan envoyé" in camille.inner_text("#messages")
+    assert camille.evaluate("document.documentElement.scrollWidth") <= 375
+
+    with app.app_context():
+        mail = next(m for m in reversed(outbox()) if m.to == "marc@airbus.example")
+    link = regex.search(r"https?://\S+/r/[A-Za-z0-9_-]{40,}", mail.body).group(0)
+    link = live + link[link.index("/r/"):]
+    marc = new_page(False, width=375)  # no JavaScript, a phone, no session
+    marc.goto(link)
+    assert "Planifier une bascule sans coupure." in marc.inner_text("main")
+    assert marc.evaluate("document.documentElement.scrollWidth") <= 375
+    marc.select_option(f"#level-{c21}", value="3")
+    marc.fill(f"#comment-{c21}", "Autonome sur la bascule.")
+    marc.fill("#savoir_etre", "Ponctuelle, à l'écoute.")
+    marc.click("button:has-text('Signer et envoyer')")  # not ticked: refused, nothing lost
+    assert "Je confirme" in marc.inner_text("[role=alert]")
+    assert marc.input_value(f"#level-{c21}") == "3"
+    marc.check("#confirm")
+    marc.click("button:has-text('Signer et envoyer')")
+    assert "Cette fiche est remplie : merci." in marc.inner_text("main")
+
+    claire = new_page(True, width=1280)
+    log_in(claire, live, academic)
+    claire.goto(f"{live}/followup")
+    claire.click("a:has-text('Camille Martin')")
+    assert "Autonome sur la bascule." in claire.inner_text("main")
+    claire.fill("#academic_comment", "Belle période.")
+    claire.click("button:has-text('Commenter et clore')")
+    assert "Fiche close." in claire.inner_text("#messages")
+
+    camille.goto(f"{live}/?series=split")
+    company = camille.locator("svg [data-series=company]")
+    assert company.count() >= 1
+    table = camille.locator(".radar-table table").text_content()
+    assert "Maître d'apprentissage" in table and "Tuteur académique" in table
+    for page in (camille, marc, claire):
+        assert page.watch.clean(), vars(page.watch)
