@@ -160,7 +160,8 @@ def test_the_selection_page_saves_choices(client, learner, world, app, people):
         model = build_model(db.session.get(User, people.learner.id),
                             sharing.selection_of(db.session.get(User, people.learner.id)))
     assert [e["title"] for e in model["entries"]] == ["Refonte du pipeline"]
-    assert model["options"] == {"include_feedback": False, "include_attachments": True}
+    assert model["options"] == {"include_feedback": False, "include_attachments": True,
+                                "include_evidence": False}
     preview = client.get("/export/preview")
     assert preview.status_code == 200 and "Refonte du pipeline" in preview.get_data(
         as_text=True)

@@ -311,3 +311,33 @@ def test_the_carnet_lists_what_waits(app, client, runner, people, triangle):
     login(academic, triangle)
     text = html.unescape(academic.get("/followup").get_data(as_text=True))
     assert "Visite chez Camille Martin" in text
+
+
+def test_the_tutor_sees_each_apprentice_on_one_line_sorted_in_a_fixed_number_of_queries(
+        app, client, runner, people, triangle, make_user):
+    from tests.helpers import count_queries
+
+    open_reviews(runner)
+    academic = app.test_client()
+    login(academic, triangle)
+    text = html.unescape(academic.get("/followup/apprentices").get_data(as_text=True))
+    assert "Camille Martin" in text
+    row = text[text.index("Camille Martin"):]
+    assert "en retard" in row[:1500]  # the period ended on 30/10, more than three weeks ago
+    assert academic.get("/followup/apprentices?sort=gaps").status_code == 200
+    assert academic.get("/followup/apprentices?sort=%C2%B2").status_code == 200  # ignored
+    before = count_queries(app, academic, "/followup/apprentices")
+    newcomers = [make_user("learner", name=f"Apprenti {n}").id for n in range(5)]
+    with app.app_context():
+        from portfolio.services import directory
+
+        cohort = directory.get_or_create_cohort("ING 2026")
+        for person_id in newcomers:
+            person = db.session.get(User, person_id)
+            directory.add_to_cohort(cohort, person)
+            directory.assign_referent(person, db.session.get(User, triangle.id), "academique")
+        db.session.commit()
+    open_reviews(runner)
+    assert count_queries(app, academic, "/followup/apprentices") == before <= 16
+    text = html.unescape(academic.get("/followup/apprentices?sort=name").get_data(True))
+    assert text.index("Apprenti 4") < text.index("Camille Martin")

@@ -43,6 +43,7 @@ class Selection:
     include_feedback: bool = True
     include_attachments: bool = True
     excluded: list[int] = field(default_factory=list)
+    include_evidence: bool = False
 
 
 def exportable_entries(learner: User) -> list[Entry]:
@@ -111,9 +112,12 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
         select(Assessment).where(Assessment.id.in_(latest_ids([learner.id])))
         .options(selectinload(Assessment.assessor)))}
     evidence: dict[int, list[int]] = {}
+    by_criterion: dict[int, list[int]] = {}
     for entry in entries:
         for tag in entry.tags:
             evidence.setdefault(tag.competency_id, []).append(entry.id)
+            for criterion in tag.criteria:
+                by_criterion.setdefault(criterion.id, []).append(entry.id)
     threads: dict[int, list[Comment]] = {}
     if selection.include_feedback and entry_ids:
         for comment in db.session.scalars(
@@ -132,6 +136,7 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
                 "by": row.assessor.name if row.assessor else None}
 
     frameworks = []
+    table = []  # the evidence table: what the jury reads shows each compétence, criterion
     for progress in progress_of(learner.id):
         framework = progress.framework
         blocks = []
@@ -151,6 +156,9 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
                     "evidence": evidence.get(c.competency.id, []),
                 } for c in block.competencies],
             })
+        if selection.include_evidence:
+            table += [evidence_row(framework.code, c, evidence, by_criterion)
+                      for block in progress.blocks for c in block.competencies]
         frameworks.append({"code": framework.code, "title": framework.title,
                            "version": framework.version, "scale": framework.scale,
                            "blocks": blocks})
@@ -183,8 +191,28 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
         "referents": [{"name": a.referent.name, "kind": a.kind}
                       for a in assignments_of_learner(learner)],
         "options": {"include_feedback": selection.include_feedback,
-                    "include_attachments": selection.include_attachments},
+                    "include_attachments": selection.include_attachments,
+                    "include_evidence": selection.include_evidence},
         "frameworks": frameworks,
         "entries": [entry_data(e) for e in entries],
         "reviews": [review_data(r) for r in closed_for_export(learner.id)],
+        "evidence": table,
     }
+
+
+def evidence_row(code: str, item, evidence: dict, by_criterion: dict) -> dict:
+    """One compétence of the evidence table, with what the export holds: its entries, its
+    criteria with theirs, and its gaps (no evidence; evidence but no tutor level; the
+    learner's level a level or more above the tutor's)."""
+    entries = evidence.get(item.competency.id, [])
+    gaps = []
+    if not entries:
+        gaps.append("no_evidence")
+    elif item.referent_level is None:
+        gaps.append("no_referent_level")
+    if item.gap:
+        gaps.append("self_above")
+    return {"key": f"{code}:{item.competency.code}", "title": item.competency.title,
+            "entries": entries, "gaps": gaps,
+            "criteria": [{"text": k.text, "entries": by_criterion.get(k.id, [])}
+                         for k in item.competency.criteria]}

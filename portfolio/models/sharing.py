@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.models.base import Base, utcnow
@@ -26,6 +26,9 @@ class ExportSelection(Base):
     excluded: Mapped[list] = mapped_column(JSON, default=list)
     include_feedback: Mapped[bool] = mapped_column(Boolean, default=True)
     include_attachments: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The evidence table: each compétence and criterion with its entries and gaps.
+    include_evidence: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

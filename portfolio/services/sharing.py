@@ -50,11 +50,12 @@ def selection_of(learner: User) -> Selection:
         return Selection()
     return Selection(excluded=list(saved.excluded or []),
                      include_feedback=saved.include_feedback,
-                     include_attachments=saved.include_attachments)
+                     include_attachments=saved.include_attachments,
+                     include_evidence=saved.include_evidence)
 
 
 def save_selection(learner: User, excluded: list[int], include_feedback: bool,
-                   include_attachments: bool) -> None:
+                   include_attachments: bool, include_evidence: bool = False) -> None:
     saved = db.session.scalar(select(ExportSelection).where(
         ExportSelection.learner_id == learner.id))
     if saved is None:
@@ -63,6 +64,7 @@ def save_selection(learner: User, excluded: list[int], include_feedback: bool,
     saved.excluded = sorted(set(excluded))[:10_000]
     saved.include_feedback = include_feedback
     saved.include_attachments = include_attachments
+    saved.include_evidence = include_evidence
     saved.updated_at = utcnow()
     db.session.flush()
 

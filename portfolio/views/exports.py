@@ -72,7 +72,8 @@ def save():
     all_ids = [e.id for e in exportable_entries(current_user)]
     service.save_selection(current_user, [i for i in all_ids if i not in chosen],
                            bool(request.form.get("include_feedback")),
-                           bool(request.form.get("include_attachments")))
+                           bool(request.form.get("include_attachments")),
+                           bool(request.form.get("include_evidence")))
     flash(_("Sélection enregistrée."), "success")
     return redirect(url_for("exports.index"))
 

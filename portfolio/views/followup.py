@@ -48,6 +48,21 @@ def index():
                            learners=visits.learners_to_visit(current_user))
 
 
+@bp.get("/followup/apprentices")
+@role_required(Role.REFERENT)
+def apprentices():
+    """Each of the tutor's apprentices on one line: period, last fiche, last visit, requests
+    waiting, gaps; sorted by the column asked for (`?sort=`)."""
+    from portfolio.db import utcnow
+    from portfolio.services.cohort_view import SORTS
+    from portfolio.services.cohort_view import apprentices as rows_of
+
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    return render_template("followup/apprentices.html", sort=sort,
+                           rows=rows_of(current_user, utcnow().date(), sort))
+
+
 def _page(review, **kwargs):
     body, status = render_review(review, current_user, **kwargs)
     return make_response(body, status)

@@ -44,6 +44,20 @@ def learner(learner_id: int):
     return render_template("progress/learner.html", learner=person, **context)
 
 
+@bp.get("/learners/<id:learner_id>/evidence")
+@login_required
+def evidence(learner_id: int):
+    """Evidence sufficiency, criterion by criterion, and the gaps (`?gaps=1`: those only)."""
+    from portfolio.services.evidence import evidence_of
+
+    person = get_learner_or_404(learner_id, current_user)
+    referent_view = current_user.id != person.id
+    return render_template("progress/evidence.html", learner=person,
+                           frameworks=evidence_of(person, referent_view=referent_view),
+                           gaps_only=request.args.get("gaps") == "1",
+                           referent_view=referent_view)
+
+
 def _page_context(person: User, framework_code: str) -> dict:
     referent_view = current_user.id != person.id
     progresses = progress_service.progress_of(person.id, referent_view=referent_view)
