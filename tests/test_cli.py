@@ -138,3 +138,30 @@ def test_portfolio_console_script_upgrades_a_database(tmp_path):
     result = subprocess.run(exe + ["--help"], env=env, capture_output=True, text=True, timeout=60)
     for command in ("db", "users", "demo", "run"):
         assert command in result.stdout
+
+
+def _command_paths(command, prefix=()):
+    import click
+
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _command_paths(sub, (*prefix, name))
+    else:
+        yield " ".join(prefix)
+
+
+def test_every_command_is_in_the_readmes_table(app):
+    """README's table of the `portfolio` command is the contract scripts read: each command
+    the app registers (Flask's own aside) has its row."""
+    from pathlib import Path
+
+    flasks = {"db", "routes", "shell"}  # Flask's and Flask-Migrate's ("db upgrade" and the rest)
+    ours = {name: command for name, command in app.cli.commands.items() if name not in flasks}
+    assert {"users", "notify", "periods", "frameworks", "import"} <= ours.keys()
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `portfolio ")]
+    missing = [path for name, command in ours.items()
+               for path in _command_paths(command, (name,))
+               if not any(f"`portfolio {path}" in line or f"`{path} " in line
+                          for line in table)]
+    assert not missing, missing
