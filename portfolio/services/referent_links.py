@@ -81,36 +81,31 @@ def issue(referent: User, learner_id: int, kind: str, object_id: int,
     return link, token
 
 
+def _send(person: User, learner: User, kind: str, object_id: int, subject,
+          **context) -> ReferentLink:
+    """A fresh link to one object, by mail, with how long it opens and where to ask again."""
+    link, token = issue(person, learner.id, kind, object_id)
+    mail.send_template(person, "mail/referent_link.txt", subject, {"learner": learner.name},
+                       learner=learner, link=public_url("referent_links.show", token=token),
+                       expires=link.expires_at, ask_again=public_url("referent_links.ask"),
+                       **context)
+    return link
+
+
 def send_request_link(request: FeedbackRequest) -> ReferentLink:
     """Email the referent of a request a link to answer it (a reminder sends a fresh one)."""
-    link, token = issue(request.referent, request.learner_id, FEEDBACK, request.id)
-    mail.send_template(request.referent, "mail/referent_link.txt", SUBJECT,
-                       {"learner": request.learner.name}, request=request,
-                       learner=request.learner, entry_title=request.entry.title,
-                       link=public_url("referent_links.show", token=token),
-                       expires=link.expires_at, ask_again=public_url("referent_links.ask"))
-    return link
+    return _send(request.referent, request.learner, FEEDBACK, request.id, SUBJECT,
+                 request=request, entry_title=request.entry.title)
 
 
 def send_review_link(review, person: User) -> ReferentLink:
     """Email the maître d'apprentissage a link to fill a fiche de suivi."""
-    link, token = issue(person, review.learner_id, REVIEW, review.id)
-    mail.send_template(person, "mail/referent_link.txt", REVIEW_SUBJECT,
-                       {"learner": review.learner.name}, review=review,
-                       learner=review.learner,
-                       link=public_url("referent_links.show", token=token),
-                       expires=link.expires_at, ask_again=public_url("referent_links.ask"))
-    return link
+    return _send(person, review.learner, REVIEW, review.id, REVIEW_SUBJECT, review=review)
 
 
 def send_visit_link(visit, person: User) -> ReferentLink:
     """Email the maître d'apprentissage a link to read and annotate a visit report."""
-    link, token = issue(person, visit.learner_id, VISIT, visit.id)
-    mail.send_template(person, "mail/referent_link.txt", VISIT_SUBJECT,
-                       {"learner": visit.learner.name}, visit=visit, learner=visit.learner,
-                       link=public_url("referent_links.show", token=token),
-                       expires=link.expires_at, ask_again=public_url("referent_links.ask"))
-    return link
+    return _send(person, visit.learner, VISIT, visit.id, VISIT_SUBJECT, visit=visit)
 
 
 def object_of(link: ReferentLink):
