@@ -30,6 +30,11 @@ def test_each_criterion_its_entries_each_compétence_its_levels_and_the_gaps(
             c21.id, criterion_ids=[first_criterion.id])])
         write(learner, None, "Mes doutes", [entry_service.TagData(c31.id)], "private")
         assessments.assess_self(learner, c21, 3, "Je le fais seul.")
+        # C1.1: evidenced and assessed, no gap of its own, its criteria untagged
+        c11 = db.session.get(Competency, people.competencies["C1.1"])
+        write(learner, None, "Cartographie", [entry_service.TagData(c11.id)])
+        assessments.assess_as_referent(db.session.get(User, people.referent.id), learner, c11,
+                                       2, "Bien.")
         assessments.assess_as_referent(db.session.get(User, academic.id), learner, c21, 1,
                                        "Pas encore.")
         assessments.assess_as_referent(db.session.get(User, people.referent.id), learner, c21,
@@ -58,6 +63,12 @@ def test_each_criterion_its_entries_each_compétence_its_levels_and_the_gaps(
     seen = html.unescape(tutor.get(f"/learners/{people.learner.id}/evidence?gaps=1")
                          .get_data(True))
     assert "Mes doutes" not in seen
+    # the count on the tutor's page is the one their cohort view shows for this learner
+    with app.app_context():
+        from portfolio.services.evidence import gap_counts
+        expected = gap_counts([people.learner.id])[people.learner.id]
+    assert f"{expected} compétences avec un écart" in seen
+    assert "critères sans preuve" in seen
     c31_seen = seen[seen.index(f'id="evidence-{people.competencies["C3.1"]}"'):]
     assert "aucune preuve" in c31_seen[:2000]
 

@@ -90,7 +90,11 @@ class FrameworkEvidence:
         return [c for b in self.blocks for c in b.competencies]
 
     def gap_count(self) -> int:
-        return sum(bool(c.gaps) or bool(c.criteria_without_evidence) for c in self.rows())
+        """Compétences with a gap of their own (the count the tutor's cohort view shows)."""
+        return sum(bool(c.gaps) for c in self.rows())
+
+    def criteria_gap_count(self) -> int:
+        return sum(len(c.criteria_without_evidence) for c in self.rows())
 
 
 def evidence_of(learner: User, *, referent_view: bool) -> list[FrameworkEvidence]:
