@@ -137,7 +137,7 @@ def build_model(learner: User, selection: Selection | None = None) -> dict:
 
     frameworks = []
     table = []  # the evidence table: what the jury reads shows each compétence, criterion
-    for progress in progress_of(learner.id):
+    for progress in progress_of(learner.id, with_criteria=True):
         framework = progress.framework
         blocks = []
         for block in progress.blocks:

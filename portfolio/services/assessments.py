@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portfolio.db import db, utcnow
 from portfolio.models import Assessment, Competency, Entry, EntryTag, Role, Source, User
@@ -69,6 +70,7 @@ def history(learner_id: int, competency_id: int) -> list[Assessment]:
     return list(db.session.scalars(
         select(Assessment).where(Assessment.learner_id == learner_id,
                                  Assessment.competency_id == competency_id)
+        .options(selectinload(Assessment.assessor))  # each tutor's name, in one query
         .order_by(Assessment.id)))
 
 

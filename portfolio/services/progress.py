@@ -149,24 +149,27 @@ def end_of(day: date) -> datetime:
 
 
 def progress_of_many(learner_ids: list[int], at: datetime | None = None, *,
-                     referent_view: bool = False,
-                     by_kind: bool = False) -> dict[int, list[Progress]]:
+                     referent_view: bool = False, by_kind: bool = False,
+                     with_criteria: bool = False) -> dict[int, list[Progress]]:
     """Each learner's progress in each of their enrolments, in a fixed number of queries.
 
     `referent_view` counts as evidence only the entries referents may read (not the private
     ones), so that a referent's numbers reveal nothing of what they cannot see. `by_kind`
     also gives the latest level of the tuteurs académiques and of the maîtres
-    d'apprentissage apart (one more query).
+    d'apprentissage apart (one more query). `with_criteria` loads each compétence's criteria
+    with the rest (one query, rather than one per compétence on a page that shows them).
     """
     result: dict[int, list[Progress]] = {lid: [] for lid in learner_ids}
     if not learner_ids:
         return result
+    competencies = (selectinload(Enrolment.framework).selectinload(Framework.blocks)
+                    .selectinload(Block.competencies))
+    if with_criteria:
+        competencies = competencies.selectinload(Competency.criteria)
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.learner_id.in_(learner_ids))
         .join(Enrolment.framework).order_by(Framework.code)
-        .options(selectinload(Enrolment.blocks),
-                 selectinload(Enrolment.framework).selectinload(Framework.blocks)
-                 .selectinload(Block.competencies))).all()
+        .options(selectinload(Enrolment.blocks), competencies)).all()
     levels: dict[tuple[int, int, str], int] = {
         (lid, cid, source): level for lid, cid, source, level in db.session.execute(
             select(Assessment.learner_id, Assessment.competency_id, Assessment.source,
@@ -209,10 +212,11 @@ def progress_of_many(learner_ids: list[int], at: datetime | None = None, *,
 
 
 def progress_of(learner_id: int, at: datetime | None = None, *,
-                referent_view: bool = False, by_kind: bool = False) -> list[Progress]:
+                referent_view: bool = False, by_kind: bool = False,
+                with_criteria: bool = False) -> list[Progress]:
     """One learner's progress in each enrolment (today, or as it stood at `at`)."""
     return progress_of_many([learner_id], at, referent_view=referent_view,
-                            by_kind=by_kind)[learner_id]
+                            by_kind=by_kind, with_criteria=with_criteria)[learner_id]
 
 
 # Dates to compare with -----------------------------------------------------------------------

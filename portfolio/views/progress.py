@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portfolio.db import db, utcnow
 from portfolio.extensions import htmx
@@ -60,7 +61,8 @@ def evidence(learner_id: int):
 
 def _page_context(person: User, framework_code: str) -> dict:
     referent_view = current_user.id != person.id
-    progresses = progress_service.progress_of(person.id, referent_view=referent_view)
+    progresses = progress_service.progress_of(person.id, referent_view=referent_view,
+                                              with_criteria=True)
     progress = next((p for p in progresses if p.framework.code == framework_code), None)
     if progress is None:
         abort(404)
@@ -82,7 +84,8 @@ def assessment_page(learner_id: int, code: str):
 
 def _competency_or_404(person: User, competency_id: int) -> tuple[Progress, object]:
     referent_view = current_user.id != person.id
-    for progress in progress_service.progress_of(person.id, referent_view=referent_view):
+    for progress in progress_service.progress_of(person.id, referent_view=referent_view,
+                                                 with_criteria=True):
         item = progress.competency(competency_id)
         if item is not None:
             return progress, item
@@ -102,6 +105,7 @@ def _competency_page(person: User, competency_id: int, refused: dict | None = No
     entries = list(db.session.scalars(
         select(Entry).where(readable_entries(current_user), Entry.learner_id == person.id,
                             Entry.tags.any(competency_id=competency_id))
+        .options(selectinload(Entry.tags))
         .order_by(Entry.occurred_on.desc(), Entry.id.desc())))
     cited = {i for a in history for i in (a.entry_ids or [])}
     readable_cited = {e.id: e for e in db.session.scalars(
