@@ -40,13 +40,16 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 ## make bench: generate the data set, serve it with gunicorn, load it with wrk (not in make test);
-## then the writers' run and the dashboard during PDF exports (worker on Redis).
+## then the writers' run, the dashboard during PDF exports (worker on Redis) and the mixed
+## workload of learners and tutors (Locust, on run.py's data sets).
 bench: translations
 	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null || true
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/writers.py --db sqlite
 	$(BIN)/python bench/writers.py --db postgres
 	$(BIN)/python bench/exports.py --reuse-data
+	$(BIN)/python bench/mixed.py --db both
 
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_gettext -o portfolio/translations/messages.pot .

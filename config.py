@@ -117,6 +117,9 @@ class Config:
     REVIEW_REMINDER_DAYS = _int("REVIEW_REMINDER_DAYS", 7)
     # Rendered pages kept in memory per process (portfolio/pagecache.py); 0 turns it off.
     PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
+    # For the benchmark: each page the cache may keep says whether it was served from it, and
+    # the cache's bytes in this process (X-Page-Cache: hit|miss; bytes=N). Off in production.
+    PAGE_CACHE_REPORT = _bool("PAGE_CACHE_REPORT", False)
     # Background jobs (portfolio/jobs.py): "local" runs them in threads of the web process (no
     # other server); "redis://host:6379/1" queues them in Redis for `portfolio worker`.
     JOBS_BROKER = os.environ.get("JOBS_BROKER", "local")

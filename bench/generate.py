@@ -188,6 +188,7 @@ class _Row:
     def __init__(self, row):
         self.title, self.context, self.body = row["title"], row["context"], row["body"]
         self.reflection = row["reflection"]
+        self.keywords: list[str] = []  # the data set's entries have none
 
 
 def _document(row) -> str:

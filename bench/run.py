@@ -191,16 +191,30 @@ def measure(kind: str, args) -> dict:
 
         engine = create_engine(url)
         with engine.connect() as conn:
-            entry_id = conn.execute(text(
-                "SELECT e.id FROM entries e JOIN users u ON u.id = e.learner_id "
-                "WHERE u.email = 'apprenti0@bench.test' ORDER BY e.id LIMIT 1")).scalar()
+            learner_id, entry_id, competency_id, request_id = conn.execute(text(
+                "SELECT u.id, e.id, t.competency_id, (SELECT min(r.id) FROM feedback_requests r"
+                " JOIN users ru ON ru.id = r.referent_id"
+                " WHERE ru.email = 'tuteur0@bench.test') FROM entries e"
+                " JOIN users u ON u.id = e.learner_id JOIN entry_tags t ON t.entry_id = e.id"
+                " WHERE u.email = 'apprenti0@bench.test' ORDER BY e.id LIMIT 1")).one()
+            followed = conn.execute(text(
+                "SELECT a.learner_id FROM assignments a JOIN users u ON u.id = a.referent_id"
+                " WHERE u.email = 'tuteur0@bench.test' ORDER BY a.learner_id LIMIT 1")).scalar()
         engine.dispose()
         trivial_path = "/healthz"
         pages = {
             "learner dashboard": ("/", learner),
+            "timeline": ("/entries", learner),
             "timeline, filter + search": ("/entries?kind=project&q=evaluer", learner),
             "entry page": (f"/entries/{entry_id}", learner),
+            "self-assessment page": (f"/learners/{learner_id}/frameworks/ing-num", learner),
+            "compétence page": (f"/learners/{learner_id}/competencies/{competency_id}",
+                                learner),
+            "referent dashboard": ("/", referent),
             "referent inbox": ("/feedback", referent),
+            "a feedback request": (f"/feedback/{request_id}", referent),
+            "a learner, for their tutor": (f"/learners/{followed}/frameworks/ing-num",
+                                           referent),
             "HTML export": ("/export/download/html", learner),
         }
         # Warm every page up first (each worker loads its templates and keeps the pages).

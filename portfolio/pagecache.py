@@ -20,6 +20,7 @@ out first. The figures are in bench/README.md.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -151,6 +152,13 @@ def _keep(cache: PageCache, key: tuple, response: Response) -> None:
     cache.put(key, Page(body, response.status_code, headers, has_csrf, until))
 
 
+def _report(cache: PageCache, response: Response, outcome: str) -> Response:
+    """With PAGE_CACHE_REPORT (the benchmark's mixed workload counts hits and bytes)."""
+    if current_app.config["PAGE_CACHE_REPORT"]:
+        response.headers["X-Page-Cache"] = f"{outcome}; bytes={cache.size}; pid={os.getpid()}"
+    return response
+
+
 def cached(view):
     """Serve the view's page from memory while the data it shows has not changed.
 
@@ -170,9 +178,9 @@ def cached(view):
             return view(*args, **kwargs)
         page = cache.get(key)
         if page is not None:
-            return _answer(page)
+            return _report(cache, _answer(page), "hit")
         response = make_response(view(*args, **kwargs))
         _keep(cache, key, response)
-        return response
+        return _report(cache, response, "miss")
 
     return wrapped

@@ -4,6 +4,7 @@ their own CSRF token, and never outlives a write that changes what it shows."""
 from __future__ import annotations
 
 import html
+import os
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -452,3 +453,16 @@ def test_only_the_listed_views_keep_their_pages():
         "portfolio.views.home.index", "portfolio.views.entries.timeline.index",
         "portfolio.views.entries.reading.show", "portfolio.views.feedback.index",
         "portfolio.views.exports.download"}
+
+
+def test_the_benchmark_can_ask_each_page_whether_it_was_kept(app, client, people, entry_id):
+    """PAGE_CACHE_REPORT (bench/mixed.py counts the hit rate and the cache's bytes with it)."""
+    client.get("/")  # the message of the save, shown once
+    path = f"/entries/{entry_id}"
+    assert "X-Page-Cache" not in client.get(path).headers  # off unless asked for
+    app.config["PAGE_CACHE_REPORT"] = True
+    cache(app).clear()
+    first = client.get(path).headers["X-Page-Cache"]
+    process = f"pid={os.getpid()}"
+    assert first == f"miss; bytes={cache(app).size}; {process}" and cache(app).size > 0
+    assert client.get(path).headers["X-Page-Cache"] == f"hit; bytes={cache(app).size}; {process}"
