@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import date
+from functools import lru_cache
 
+from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -90,10 +93,25 @@ def _content_lang(language: str | None = "fr"):
     return Markup(f' lang="{language}"')  # noqa: S704 (a language code of ours)
 
 
+@lru_cache(maxsize=8192)
+def _day(value: date, fmt: str, locale: str) -> str:
+    return babel_format_date(value, fmt, locale=locale)
+
+
+def _date(value, fmt: str = "medium") -> str:
+    """A day in the reader's language. A page lists the same few hundred days again and again
+    (the self-assessment page: ~250 per rendering): plain dates are formatted once per
+    process; datetimes go through Flask-Babel (the reader's time zone)."""
+    if not value:
+        return ""
+    if type(value) is date:
+        return _day(value, fmt, str(get_locale() or "fr"))
+    return format_date(value, fmt)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else "")
+    app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["device"] = _device

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import csrf_token, post
 
 
@@ -105,3 +107,20 @@ def test_french_plurals_follow_french_grammar():
     with app.test_request_context(), force_locale("fr"):
         said = [ngettext("%(num)d entrée", "%(num)d entrées", n) for n in (0, 1, 2)]
     assert said == ["0 entrée", "1 entrée", "2 entrées"]
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_the_date_filter_says_a_day_as_flask_babel_does(app, locale):
+    """Days are formatted once per process (portfolio/i18n.py); datetimes keep the reader's
+    time zone: the filter answers what Flask-Babel answers."""
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale, format_date
+
+    render = app.jinja_env.filters["date"]
+    with app.test_request_context(), force_locale(locale):
+        for fmt in ("short", "medium", "long"):
+            for value in (date(2026, 12, 2), date(2027, 1, 31),
+                          datetime(2026, 12, 31, 23, 30, tzinfo=UTC)):
+                assert render(value, fmt) == format_date(value, fmt)
+        assert render(None) == ""
