@@ -104,6 +104,12 @@ CONFIRM = {
     "admin_periods.delete": _l("Supprimer cette période du calendrier ? Les entrées restent."),
 }
 PERIOD_KINDS = {"ecole": _l("à l'école"), "entreprise": _l("en entreprise")}
+# A compétence's gaps (services/evidence.py, GAP_KINDS): the evidence page and the jury export.
+EVIDENCE_GAPS = {
+    "no_evidence": _l("aucune preuve"),
+    "no_referent_level": _l("prouvée, sans niveau d'un tuteur"),
+    "self_above": _l("auto-évaluation au-dessus des tuteurs"),
+}
 
 
 def role_count(role: str, count: int) -> str:
@@ -124,4 +130,4 @@ def init_app(app: Flask) -> None:
         ENTRY_FIELDS=ENTRY_FIELDS, ROLES=ROLES, ASSIGNMENT_KINDS=ASSIGNMENT_KINDS,
         REQUEST_STATES=REQUEST_STATES, LANGUAGES=LANGUAGES, CONFIRM=CONFIRM,
         LINK_STATES=LINK_STATES, PERIOD_KINDS=PERIOD_KINDS, REVIEW_STATES=REVIEW_STATES,
-        role_count=role_count)
+        EVIDENCE_GAPS=EVIDENCE_GAPS, role_count=role_count)

@@ -190,3 +190,27 @@ def download(client, fmt):
     assert response.status_code == 200, fmt
     assert response.headers["Content-Disposition"].startswith("attachment")
     return response.data
+
+
+def grow(app, people, entries: int, rounds: int):
+    """Add entries tagged across the blocks and rounds of assessments of every compétence."""
+    from portfolio.db import db
+    from portfolio.models import Competency, User
+    from portfolio.services import assessments
+    from portfolio.services import entries as entry_service
+
+    with app.app_context():
+        learner = db.session.get(User, people.learner.id)
+        referent = db.session.get(User, people.referent.id)
+        codes = sorted(people.competencies)
+        for i in range(entries):
+            entry_service.create_entry(learner, entry_service.EntryData(
+                title=f"Entrée {i}", occurred_on=entry_service.date.today(),
+                visibility="referents",
+                tags=[entry_service.TagData(people.competencies[codes[i % len(codes)]])]))
+        for r in range(rounds):
+            for code in codes:
+                item = db.session.get(Competency, people.competencies[code])
+                assessments.assess_self(learner, item, (r + 1) % 5, f"tour {r}")
+                assessments.assess_as_referent(referent, learner, item, r % 5)
+        db.session.commit()

@@ -11,7 +11,16 @@ from portfolio.db import db
 from portfolio.models import Assessment, User
 from portfolio.services import assessments
 from portfolio.services import entries as entry_service
-from tests.helpers import as_user, count_queries, create, csrf_token, login, post, tag_fields
+from tests.helpers import (
+    as_user,
+    count_queries,
+    create,
+    csrf_token,
+    grow,
+    login,
+    post,
+    tag_fields,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -220,36 +229,15 @@ def test_compare_with_an_earlier_date(client, people, app):
     assert client.get("/?at=2999-01-01").status_code == 200
 
 
-def _grow(app, people, entries: int, rounds: int):
-    """Add entries tagged across the blocks and rounds of assessments of every compétence."""
-    from portfolio.models import Competency
-
-    with app.app_context():
-        learner = db.session.get(User, people.learner.id)
-        referent = db.session.get(User, people.referent.id)
-        codes = sorted(people.competencies)
-        for i in range(entries):
-            entry_service.create_entry(learner, entry_service.EntryData(
-                title=f"Entrée {i}", occurred_on=entry_service.date.today(),
-                visibility="referents",
-                tags=[entry_service.TagData(people.competencies[codes[i % len(codes)]])]))
-        for r in range(rounds):
-            for code in codes:
-                item = db.session.get(Competency, people.competencies[code])
-                assessments.assess_self(learner, item, (r + 1) % 5, f"tour {r}")
-                assessments.assess_as_referent(referent, learner, item, r % 5)
-        db.session.commit()
-
-
 def test_dashboards_make_as_many_queries_whatever_the_data(client, people, app):
-    _grow(app, people, entries=3, rounds=1)
+    grow(app, people, entries=3, rounds=1)
     login(client, people.learner)
     learner_small = count_queries(app, client, "/")
     learner_compare = count_queries(app, client, "/?compare=three_months")
     page_small = count_queries(app, client, f"/learners/{people.learner.id}/frameworks/ing-num")
     as_user(client, people.referent)
     referent_small = count_queries(app, client, "/")
-    _grow(app, people, entries=120, rounds=6)
+    grow(app, people, entries=120, rounds=6)
     assert count_queries(app, client, "/") == referent_small
     as_user(client, people.learner)
     assert count_queries(app, client, "/") == learner_small

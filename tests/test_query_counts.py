@@ -10,8 +10,7 @@ from sqlalchemy import select
 from portfolio.db import db
 from portfolio.models import Entry, FeedbackRequest, User
 from portfolio.services import feedback
-from tests.helpers import as_user, count_queries, login
-from tests.test_assessments_web import _grow
+from tests.helpers import as_user, count_queries, grow, login
 
 # page -> the most statements it may run (measured 2026-12-02; issue 20's target is 10)
 LEARNER_PAGES = {
@@ -55,12 +54,12 @@ def _paths(app, people, pages: dict[str, int]) -> dict[str, int]:
 def test_each_page_runs_a_bounded_number_of_statements_whatever_the_data(client, people, app,
                                                                         role):
     pages = LEARNER_PAGES if role == "learner" else REFERENT_PAGES
-    _grow(app, people, entries=3, rounds=1)
+    grow(app, people, entries=3, rounds=1)
     _ask(app, people, 1)
     login(client, getattr(people, role))
     paths = _paths(app, people, pages)
     small = {path: count_queries(app, client, path) for path in paths}
-    _grow(app, people, entries=150, rounds=4)  # several entries on every compétence
+    grow(app, people, entries=150, rounds=4)  # several entries on every compétence
     _ask(app, people, 12)
     as_user(client, getattr(people, role))
     large = {path: count_queries(app, client, path) for path in paths}

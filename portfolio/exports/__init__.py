@@ -27,6 +27,7 @@ from portfolio.models import (
 )
 from portfolio.services.assessments import latest_ids
 from portfolio.services.directory import assignments_of_learner
+from portfolio.services.evidence import competency_gaps
 from portfolio.services.period_reviews import closed_for_export
 from portfolio.services.progress import progress_of
 
@@ -205,13 +206,7 @@ def evidence_row(code: str, item, evidence: dict, by_criterion: dict) -> dict:
     criteria with theirs, and its gaps (no evidence; evidence but no tutor level; the
     learner's level a level or more above the tutor's)."""
     entries = evidence.get(item.competency.id, [])
-    gaps = []
-    if not entries:
-        gaps.append("no_evidence")
-    elif item.referent_level is None:
-        gaps.append("no_referent_level")
-    if item.gap:
-        gaps.append("self_above")
+    gaps = competency_gaps(bool(entries), item.referent_level is not None, item.gap)
     return {"key": f"{code}:{item.competency.code}", "title": item.competency.title,
             "entries": entries, "gaps": gaps,
             "criteria": [{"text": k.text, "entries": by_criterion.get(k.id, [])}

@@ -21,6 +21,7 @@ from portfolio.models import (
     cohort_members,
 )
 from portfolio.services.evidence import gap_counts
+from portfolio.services.periods import where_now
 
 # A fiche not closed this long after its period ended is late.
 LATE_DAYS = 21
@@ -79,7 +80,7 @@ def apprentices(referent: User, today: date, sort: str = "name") -> list[Apprent
     gaps = gap_counts(ids)
     rows = []
     for user, kind in assignments:
-        current = next((p for p in periods.get(user.id, []) if p.holds(today)), None)
+        current, _upcoming = where_now(periods.get(user.id, []), today)
         review, period = reviews.get(user.id, (None, None))
         rows.append(ApprenticeRow(user, kind, current, review,
                                   review_status(review, period, today), visits.get(user.id),

@@ -29,9 +29,22 @@ from portfolio.models import (
     entry_tag_criteria,
 )
 from portfolio.permissions import REFERENT_VISIBLE
-from portfolio.services.progress import GAP, progress_of
+from portfolio.services.progress import GAP, progress_of, progress_of_many
 
 GAP_KINDS = ("no_evidence", "no_referent_level", "self_above")
+
+
+def competency_gaps(evidenced: bool, tutor_levelled: bool, self_above: bool) -> list[str]:
+    """The gaps of one compétence, in GAP_KINDS's order: the one rule of the evidence page,
+    the tutor's cohort view and the jury export's table."""
+    found = []
+    if not evidenced:
+        found.append("no_evidence")
+    elif not tutor_levelled:
+        found.append("no_referent_level")
+    if self_above:
+        found.append("self_above")
+    return found
 
 
 @dataclass
@@ -60,15 +73,9 @@ class CompetencyEvidence:
 
     @property
     def gaps(self) -> list[str]:
-        found = []
-        if not self.entries:
-            found.append("no_evidence")
-        elif not self.tutors:
-            found.append("no_referent_level")
-        if self.own is not None and self.tutors and all(
-                self.own.level - t.level >= GAP for t in self.tutors):
-            found.append("self_above")
-        return found
+        return competency_gaps(bool(self.entries), bool(self.tutors), (
+            self.own is not None and bool(self.tutors)
+            and all(self.own.level - t.level >= GAP for t in self.tutors)))
 
     @property
     def criteria_without_evidence(self) -> list[CriterionEvidence]:
@@ -79,6 +86,12 @@ class CompetencyEvidence:
 class BlockEvidence:
     block: object
     competencies: list[CompetencyEvidence]
+
+    def with_gaps(self) -> list[CompetencyEvidence]:
+        """The gaps view: compétences with a gap of their own first, then those whose only gap
+        is a criterion without evidence."""
+        return [c for c in self.competencies if c.gaps] + [
+            c for c in self.competencies if not c.gaps and c.criteria_without_evidence]
 
 
 @dataclass
@@ -101,16 +114,11 @@ def evidence_of(learner: User, *, referent_view: bool) -> list[FrameworkEvidence
     """Each enrolment's compétences with their evidence, levels, fiches and visits.
 
     `referent_view` counts only the entries the learner's tutors may read."""
-    progresses = progress_of(learner.id, referent_view=referent_view)
+    progresses = progress_of(learner.id, referent_view=referent_view, with_criteria=True)
     competency_ids = [c.competency.id for p in progresses for b in p.blocks
                       for c in b.competencies]
     if not competency_ids:
         return []
-    criteria: dict[int, list[Criterion]] = {}
-    for criterion in db.session.scalars(select(Criterion).where(
-            Criterion.competency_id.in_(competency_ids))
-            .order_by(Criterion.position, Criterion.id)):
-        criteria.setdefault(criterion.competency_id, []).append(criterion)
     tag_query = (select(EntryTag.id, EntryTag.competency_id, Entry)
                  .join(Entry, Entry.id == EntryTag.entry_id)
                  .where(Entry.learner_id == learner.id,
@@ -166,7 +174,7 @@ def evidence_of(learner: User, *, referent_view: bool) -> list[FrameworkEvidence
                 rows.append(CompetencyEvidence(
                     item.competency, by_competency.get(cid, []),
                     [CriterionEvidence(k, by_criterion.get(k.id, []))
-                     for k in criteria.get(cid, [])],
+                     for k in item.competency.criteria],
                     own.get(cid), tutors.get(cid, []), reviews.get(cid, []),
                     sorted(set(visits.get(cid, [])))))
             blocks.append(BlockEvidence(block.block, rows))
@@ -177,12 +185,10 @@ def evidence_of(learner: User, *, referent_view: bool) -> list[FrameworkEvidence
 def gap_counts(learner_ids: list[int]) -> dict[int, int]:
     """How many compétences of each learner have a gap (as their tutors see them): without
     evidence, evidenced but never assessed by a tutor, or self-assessed above the tutors."""
-    from portfolio.services.progress import progress_of_many
-
     counts = {}
     progresses = progress_of_many(learner_ids, referent_view=True)
     for learner_id, items in progresses.items():
         counts[learner_id] = sum(
-            (not c.evidence) or c.referent_level is None or c.gap
+            bool(competency_gaps(c.evidence > 0, c.referent_level is not None, c.gap))
             for p in items for b in p.blocks for c in b.competencies)
     return counts

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portfolio.auth import role_required
+from portfolio.db import utcnow
 from portfolio.models import Role
 from portfolio.permissions import (
     get_learner_or_404,
@@ -24,7 +25,7 @@ from portfolio.permissions import (
     referent_kind_of,
 )
 from portfolio.presenters import levels_from_form, render_review, render_visit
-from portfolio.services import ServiceError, visits
+from portfolio.services import ServiceError, cohort_view, visits
 from portfolio.services import period_reviews as reviews
 from portfolio.services import periods as periods_service
 from portfolio.text import parse_ints
@@ -53,14 +54,10 @@ def index():
 def apprentices():
     """Each of the tutor's apprentices on one line: period, last fiche, last visit, requests
     waiting, gaps; sorted by the column asked for (`?sort=`)."""
-    from portfolio.db import utcnow
-    from portfolio.services.cohort_view import SORTS
-    from portfolio.services.cohort_view import apprentices as rows_of
-
     sort = request.args.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
+    sort = sort if sort in cohort_view.SORTS else "name"
     return render_template("followup/apprentices.html", sort=sort,
-                           rows=rows_of(current_user, utcnow().date(), sort))
+                           rows=cohort_view.apprentices(current_user, utcnow().date(), sort))
 
 
 def _page(review, **kwargs):

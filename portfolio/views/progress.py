@@ -25,6 +25,7 @@ from portfolio.presenters import progress_context
 from portfolio.services import ServiceError
 from portfolio.services import assessments as service
 from portfolio.services import progress as progress_service
+from portfolio.services.evidence import evidence_of
 from portfolio.services.progress import Progress
 from portfolio.stepchart import Steps, step_chart_svg
 from portfolio.text import parse_int, parse_ints
@@ -49,8 +50,6 @@ def learner(learner_id: int):
 @login_required
 def evidence(learner_id: int):
     """Evidence sufficiency, criterion by criterion, and the gaps (`?gaps=1`: those only)."""
-    from portfolio.services.evidence import evidence_of
-
     person = get_learner_or_404(learner_id, current_user)
     referent_view = current_user.id != person.id
     return render_template("progress/evidence.html", learner=person,

@@ -37,7 +37,8 @@ def test_the_menu_folds_on_a_phone(new_page, live, people, javascript):
         assert page.evaluate("document.activeElement.closest('#site-nav') !== null")
     else:
         assert page.locator("#site-nav a", has_text="Mon parcours").is_visible()
-    for path in ("/", "/entries", f"/learners/{people.learner.id}/frameworks/ing-num", "/export"):
+    for path in ("/", "/entries", f"/learners/{people.learner.id}/frameworks/ing-num", "/export",
+                 f"/learners/{people.learner.id}/evidence"):
         page.goto(f"{live}{path}")
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 376, (path, wide)  # nothing makes the page scroll sideways
